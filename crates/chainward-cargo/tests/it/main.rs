@@ -1,0 +1,3 @@
+//! Integration tests of the Cargo parsers.
+mod cargo_lock;
+mod vendor;

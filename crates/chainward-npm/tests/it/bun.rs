@@ -1,0 +1,1 @@
+//! Tests for `bun` (conformance cases and fixtures).

@@ -1,0 +1,1 @@
+//! Tests for `package_lock` (conformance cases and fixtures).

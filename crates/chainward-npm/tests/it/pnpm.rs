@@ -1,0 +1,1 @@
+//! Tests for `pnpm` (conformance cases and fixtures).

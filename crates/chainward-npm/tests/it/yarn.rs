@@ -1,0 +1,1 @@
+//! Tests for `yarn` (conformance cases and fixtures).
