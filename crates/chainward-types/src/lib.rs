@@ -16,12 +16,14 @@
 
 mod error;
 mod hash;
+mod inventory;
 mod line_index;
 mod model;
 pub mod purl;
 
 pub use error::ParseError;
 pub use hash::{Hash, HashAlgorithm};
+pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;
 pub use model::{
     Edge, Ecosystem, Location, Lockfile, Origin, Package, Scope, normalize_name,

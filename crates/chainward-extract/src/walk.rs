@@ -1,0 +1,304 @@
+use std::path::{Path, PathBuf};
+
+use chainward_types::{Inventory, InventoryBuilder, Lockfile, ParseError, Source, SourceStatus};
+use rayon::prelude::*;
+
+use crate::format::{Detection, Format, detect};
+
+/// Largest file read as a lockfile; anything larger is a failed source, not a slow read.
+const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How to extract.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Read single-file paths as this format whatever their name (`--as KIND`).
+    pub as_format: Option<Format>,
+}
+
+/// An error that stops extraction before any source is read (bad arguments).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// A path given on the command line does not exist or cannot be inspected.
+    #[error("{path}: {reason}")]
+    Inaccessible {
+        /// The path as given.
+        path: String,
+        /// Why.
+        reason: std::io::Error,
+    },
+    /// A single file whose name says nothing about its format, and no `--as`.
+    #[error("{path}: cannot tell the format from the file name; name it with --as KIND (one of: {kinds})")]
+    UnknownFormat {
+        /// The path as given.
+        path: String,
+        /// The accepted KIND names.
+        kinds: String,
+    },
+}
+
+/// One unit of work found by the walk.
+#[derive(Debug)]
+enum Job {
+    File { path: PathBuf, display: String, format: Format },
+    Tree { path: PathBuf, display: String, format: Format },
+    NotRead(Source),
+}
+
+/// Extracts an inventory from every path (files or folders).
+///
+/// Problems with what is found (unparsable files, unreadable folders, unsupported lockfiles)
+/// are recorded as sources, not returned as errors: the caller decides from
+/// [`Inventory::is_incomplete`]. Only bad paths are errors.
+pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, ExtractError> {
+    let mut jobs = Vec::new();
+    for path in paths {
+        let display = display_of(path);
+        let meta = path.metadata().map_err(|reason| ExtractError::Inaccessible {
+            path: display.clone(),
+            reason,
+        })?;
+        if meta.is_dir() {
+            walk_dir(path, &display, &mut jobs);
+        } else {
+            jobs.push(file_job(path, display, options)?);
+        }
+    }
+    let results: Vec<(Job, Result<Lockfile, ParseError>)> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let result = run(&job);
+            (job, result)
+        })
+        .collect();
+    let mut builder = InventoryBuilder::new();
+    for (job, result) in results {
+        match (job, result) {
+            (Job::NotRead(source), _) => builder.add_source(source),
+            (Job::File { display, format, .. } | Job::Tree { display, format, .. }, result) => match result {
+                Ok(lockfile) => builder.add_lockfile(display, lockfile),
+                Err(e) => builder.add_source(Source::not_read(display, format.kind(), SourceStatus::Failed, e.to_string())),
+            },
+        }
+    }
+    Ok(builder.finish())
+}
+
+/// Extracts one file as `format` (used by `--as` and by tests).
+pub fn extract_file(path: &Path, format: Format) -> Result<Lockfile, ParseError> {
+    run(&Job::File {
+        path: path.to_path_buf(),
+        display: display_of(path),
+        format,
+    })
+}
+
+fn file_job(path: &Path, display: String, options: &Options) -> Result<Job, ExtractError> {
+    if let Some(format) = options.as_format {
+        return Ok(Job::File { path: path.to_path_buf(), display, format });
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match detect(name) {
+        Detection::Supported(format) => Ok(Job::File { path: path.to_path_buf(), display, format }),
+        Detection::Unsupported(what) => Ok(Job::NotRead(Source::not_read(
+            display,
+            name,
+            SourceStatus::Unsupported,
+            format!("{what}: not a format chainward reads"),
+        ))),
+        Detection::None => Err(ExtractError::UnknownFormat {
+            path: display,
+            kinds: Format::KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// How a path is shown: as given, without a leading `./`.
+fn display_of(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    if s.is_empty() { ".".to_owned() } else { s.to_owned() }
+}
+
+fn join_display(parent: &str, name: &str) -> String {
+    if parent == "." || parent.is_empty() {
+        name.to_owned()
+    } else if parent.ends_with('/') {
+        format!("{parent}{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// fs-err prefixes messages with the path; our sources carry the path already.
+fn strip_path_prefix(msg: &str) -> String {
+    msg.rsplit_once(" at path ").map_or(msg, |(m, _)| m).to_owned()
+}
+
+/// Folders that hold no project files of their own.
+const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+
+fn walk_dir(dir: &Path, display: &str, jobs: &mut Vec<Job>) {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(format) = tree_format(dir, name) {
+        jobs.push(Job::Tree { path: dir.to_path_buf(), display: display.to_owned(), format });
+        return;
+    }
+    let entries = match fs_err::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            jobs.push(Job::NotRead(Source::not_read(
+                display,
+                "directory",
+                SourceStatus::Failed,
+                format!("cannot list folder: {}", strip_path_prefix(&e.to_string())),
+            )));
+            return;
+        }
+    };
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                jobs.push(Job::NotRead(Source::not_read(
+                    display,
+                    "directory",
+                    SourceStatus::Failed,
+                    format!("cannot list folder: {}", strip_path_prefix(&e.to_string())),
+                )));
+                continue;
+            }
+        };
+        let Ok(file_type) = entry.file_type() else { continue };
+        let entry_name = entry.file_name().to_string_lossy().into_owned();
+        if file_type.is_dir() {
+            dirs.push(entry_name);
+        } else if file_type.is_file() {
+            files.push(entry_name);
+        }
+        // Symlinks are not followed: they lead out of the tree or into loops.
+    }
+    if files.iter().any(|f| f == "CACHEDIR.TAG") {
+        return; // a build cache such as Cargo's target/
+    }
+    files.sort();
+    dirs.sort();
+    let has_shrinkwrap = files.iter().any(|f| f == "npm-shrinkwrap.json");
+    for f in &files {
+        let file_display = join_display(display, f);
+        match detect(f) {
+            Detection::Supported(Format::NpmPackageLock) if has_shrinkwrap => {
+                jobs.push(Job::NotRead(Source::not_read(
+                    file_display,
+                    Format::NpmPackageLock.kind(),
+                    SourceStatus::Skipped,
+                    "npm-shrinkwrap.json in the same folder takes precedence (as npm does)",
+                )));
+            }
+            Detection::Supported(format) => jobs.push(Job::File { path: dir.join(f), display: file_display, format }),
+            Detection::Unsupported(what) => jobs.push(Job::NotRead(Source::not_read(
+                file_display,
+                f.clone(),
+                SourceStatus::Unsupported,
+                format!("{what}: not a format chainward reads"),
+            ))),
+            Detection::None => {}
+        }
+    }
+    for d in &dirs {
+        if SKIP_DIRS.contains(&d.as_str()) {
+            continue;
+        }
+        walk_dir(&dir.join(d), &join_display(display, d), jobs);
+    }
+}
+
+/// Installed trees are read whole by their own scanner, never walked for lockfiles.
+fn tree_format(dir: &Path, name: &str) -> Option<Format> {
+    match name {
+        "node_modules" => Some(Format::NodeModules),
+        "site-packages" | "dist-packages" => Some(Format::SitePackages),
+        "vendor" if is_cargo_vendor(dir) => Some(Format::CargoVendor),
+        _ => None,
+    }
+}
+
+fn is_cargo_vendor(dir: &Path) -> bool {
+    fs_err::read_dir(dir).is_ok_and(|rd| {
+        rd.filter_map(Result::ok)
+            .any(|e| e.path().join(".cargo-checksum.json").is_file())
+    })
+}
+
+fn run(job: &Job) -> Result<Lockfile, ParseError> {
+    match job {
+        Job::NotRead(_) => Ok(Lockfile::default()),
+        Job::Tree { path, display, format } => match format {
+            Format::NodeModules => chainward_npm::node_modules::scan(path, display),
+            Format::SitePackages => chainward_python::site_packages::scan(path, display),
+            Format::CargoVendor => chainward_cargo::vendor::scan(path, display),
+            other => Err(ParseError::whole_file(format!("{other} is not an installed tree"))),
+        },
+        Job::File { path, display, format } => {
+            let text = read_text(path)?;
+            parse_text(*format, &text, display, path)
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, ParseError> {
+    let io = |e: std::io::Error| ParseError::whole_file(format!("cannot read: {}", strip_path_prefix(&e.to_string())));
+    let len = fs_err::metadata(path).map_err(io)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(ParseError::whole_file(format!(
+            "file is {len} bytes, larger than the {MAX_FILE_BYTES}-byte limit for a lockfile"
+        )));
+    }
+    let bytes = fs_err::read(path).map_err(io)?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        ParseError::at_line(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            format!("not UTF-8 text (invalid byte at offset {offset})"),
+        )
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
+fn parse_text(format: Format, text: &str, display: &str, path: &Path) -> Result<Lockfile, ParseError> {
+    match format {
+        Format::NpmPackageLock => chainward_npm::package_lock::parse(text, display),
+        Format::NpmShrinkwrap => chainward_npm::package_lock::parse(text, display).map(|mut l| {
+            l.format = l.format.replace("npm-package-lock", "npm-shrinkwrap");
+            l
+        }),
+        Format::Yarn => chainward_npm::yarn::parse(text, display),
+        Format::Pnpm => chainward_npm::pnpm::parse(text, display),
+        Format::Bun => chainward_npm::bun::parse(text, display),
+        Format::Cargo => chainward_cargo::cargo_lock::parse(text, display),
+        Format::Poetry => chainward_python::poetry_lock::parse(text, display),
+        Format::Uv => chainward_python::uv_lock::parse(text, display),
+        Format::Pipfile => chainward_python::pipfile_lock::parse(text, display),
+        Format::Requirements => {
+            let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let base_display = display.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+            let mut read_include = |written: &str| -> Result<(String, String), String> {
+                let resolved = base_dir.join(written);
+                let shown = join_display(&base_display, written);
+                read_text(&resolved)
+                    .map(|t| (shown.clone(), t))
+                    .map_err(|e| format!("{shown}: {e}"))
+            };
+            chainward_python::requirements::parse(text, display, &mut read_include)
+        }
+        Format::NodeModules | Format::SitePackages | Format::CargoVendor => {
+            Err(ParseError::whole_file(format!("{format} is an installed tree, not a file")))
+        }
+    }
+}

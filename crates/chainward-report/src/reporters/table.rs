@@ -1,0 +1,137 @@
+use std::io::{self, Write};
+
+use chainward_types::{Origin, Package, Scope};
+use comfy_table::{ContentArrangement, Table as Grid, presets};
+
+use crate::{InventoryReport, Reporter};
+
+/// Tables for people: sources first (with anything that went wrong), then packages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Table {
+    /// Wrap columns to the terminal's width (only when writing to a terminal).
+    pub wrap: bool,
+}
+
+impl Table {
+    fn grid(&self, header: &[&str]) -> Grid {
+        let mut g = Grid::new();
+        g.load_preset(presets::NOTHING);
+        g.set_content_arrangement(if self.wrap {
+            ContentArrangement::Dynamic
+        } else {
+            ContentArrangement::Disabled
+        });
+        g.set_header(header.iter().copied());
+        g
+    }
+}
+
+fn origin_cell(o: &Origin) -> String {
+    match o {
+        Origin::Registry { .. } => "registry".to_owned(),
+        Origin::Git { url, commit, reference } => {
+            let at = commit.as_deref().map(|c| &c[..c.len().min(12)]).or(reference.as_deref());
+            match at {
+                Some(at) => format!("git {url}#{at}"),
+                None => format!("git {url} (no commit pinned)"),
+            }
+        }
+        Origin::Url { url } => format!("url {url}"),
+        Origin::Path { path } => format!("path {path}"),
+        Origin::Workspace { path } => format!("workspace {path}"),
+    }
+}
+
+fn scopes_cell(p: &Package) -> String {
+    let mut parts: Vec<&str> = p
+        .scopes
+        .iter()
+        .map(|s| match s {
+            Scope::Dev => "dev",
+            Scope::Optional => "optional",
+            Scope::Peer => "peer",
+        })
+        .collect();
+    if p.bundled {
+        parts.push("bundled");
+    }
+    if parts.is_empty() { "prod".to_owned() } else { parts.join(",") }
+}
+
+fn location_cell(p: &Package) -> String {
+    let Some(first) = p.locations.first() else {
+        return String::new();
+    };
+    let mut s = match first.line {
+        Some(l) => format!("{}:{l}", first.path),
+        None => first.path.clone(),
+    };
+    if p.locations.len() > 1 {
+        s.push_str(&format!(" (+{})", p.locations.len() - 1));
+    }
+    s
+}
+
+impl Reporter<InventoryReport<'_>> for Table {
+    fn render(&self, r: &InventoryReport<'_>, w: &mut dyn Write) -> io::Result<()> {
+        let mut sources = self.grid(&["SOURCE", "FORMAT", "STATUS", "PACKAGES"]);
+        for s in r.sources {
+            sources.add_row(vec![
+                s.path.clone(),
+                s.format.clone(),
+                s.status.as_str().to_owned(),
+                s.packages.map(|n| n.to_string()).unwrap_or_default(),
+            ]);
+        }
+        if !r.sources.is_empty() {
+            writeln!(w, "{sources}")?;
+        }
+        for s in r.sources {
+            if let Some(e) = &s.error {
+                writeln!(w, "  {} ({}): {e}", s.path, s.status.as_str())?;
+            }
+            for warning in &s.warnings {
+                writeln!(w, "  {}: {warning}", s.path)?;
+            }
+        }
+        writeln!(w)?;
+        if !r.packages.is_empty() {
+            let mut packages = self.grid(&["ECOSYSTEM", "NAME", "VERSION", "SCOPE", "DIRECT", "ORIGIN", "LOCATION"]);
+            for p in r.packages {
+                let version = if p.version.is_empty() {
+                    p.constraint.clone().unwrap_or_else(|| "(none)".to_owned())
+                } else {
+                    p.version.clone()
+                };
+                packages.add_row(vec![
+                    p.ecosystem.as_str().to_owned(),
+                    p.name.clone(),
+                    version,
+                    scopes_cell(p),
+                    if p.direct { "yes" } else { "" }.to_owned(),
+                    origin_cell(&p.origin),
+                    location_cell(p),
+                ]);
+            }
+            writeln!(w, "{packages}")?;
+            writeln!(w)?;
+        }
+        let incomplete = r.sources.iter().filter(|s| s.status.is_incomplete()).count();
+        let mut per_eco: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for p in r.packages {
+            *per_eco.entry(p.ecosystem.as_str()).or_default() += 1;
+        }
+        let breakdown: Vec<String> = per_eco.iter().map(|(e, n)| format!("{e} {n}")).collect();
+        write!(
+            w,
+            "{} packages{} from {} sources",
+            r.packages.len(),
+            if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) },
+            r.sources.len()
+        )?;
+        if incomplete > 0 {
+            write!(w, "; {incomplete} incomplete (see above)")?;
+        }
+        writeln!(w)
+    }
+}

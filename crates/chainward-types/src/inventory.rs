@@ -1,0 +1,315 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Ecosystem, Lockfile, Origin, Package};
+
+/// What happened to one input file or installed tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// Read completely.
+    Ok,
+    /// Read, but some entries could not be (see the source's warnings): incomplete.
+    Partial,
+    /// Could not be read or parsed: incomplete.
+    Failed,
+    /// Recognised as a lockfile of a kind chainward does not read: incomplete.
+    Unsupported,
+    /// Deliberately not read, with the reason (e.g. `package-lock.json` beside an
+    /// `npm-shrinkwrap.json`, which npm gives precedence).
+    Skipped,
+}
+
+impl SourceStatus {
+    /// The lowercase name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Unsupported => "unsupported",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// True when the source's packages are not all known.
+    pub fn is_incomplete(self) -> bool {
+        matches!(self, Self::Partial | Self::Failed | Self::Unsupported)
+    }
+}
+
+/// One input of an inventory: a lockfile, an installed tree, or an SBOM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The file or folder, relative to the scanned root where it was found by walking.
+    pub path: String,
+    /// The precise format (`npm-package-lock-v3`), or the kind when it was not read.
+    pub format: String,
+    /// What happened.
+    pub status: SourceStatus,
+    /// How many packages it gave (before merging with other sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<usize>,
+    /// Why it failed, or was skipped or unsupported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Entries that could not be read, each naming its place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Source {
+    /// A source that was read; `Partial` when the lockfile carries warnings.
+    pub fn read(path: impl Into<String>, lockfile: &Lockfile) -> Self {
+        Self {
+            path: path.into(),
+            format: lockfile.format.clone(),
+            status: if lockfile.warnings.is_empty() {
+                SourceStatus::Ok
+            } else {
+                SourceStatus::Partial
+            },
+            packages: Some(lockfile.packages.len()),
+            error: None,
+            warnings: lockfile.warnings.clone(),
+        }
+    }
+
+    /// A source that was not read, with the reason.
+    pub fn not_read(
+        path: impl Into<String>,
+        format: impl Into<String>,
+        status: SourceStatus,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            format: format.into(),
+            status,
+            packages: None,
+            error: Some(reason.into()),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Every package of a project, merged across its sources.
+///
+/// The same package (ecosystem, name, version and origin) found in several places is one
+/// entry with several locations: it is a production dependency if any occurrence is, direct
+/// if any occurrence is, and carries every hash any source recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Every input, in the order found.
+    pub sources: Vec<Source>,
+    /// Every package, sorted by ecosystem, name, version and origin.
+    pub packages: Vec<Package>,
+}
+
+impl Inventory {
+    /// True when any source is incomplete (failed, partial or unsupported).
+    pub fn is_incomplete(&self) -> bool {
+        self.sources.iter().any(|s| s.status.is_incomplete())
+    }
+}
+
+/// Builds an [`Inventory`] from parsed lockfiles, merging equal packages.
+#[derive(Debug, Default)]
+pub struct InventoryBuilder {
+    sources: Vec<Source>,
+    packages: Vec<Package>,
+    index: HashMap<MergeKey, usize>,
+    edges: BTreeSet<(usize, usize)>,
+    /// For merged packages: whether every occurrence so far was bundled.
+    bundled_all: Vec<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct MergeKey {
+    ecosystem: Ecosystem,
+    name: String,
+    version: String,
+    origin: OriginKey,
+}
+
+/// Registry origins merge whatever download URL each lockfile recorded (a pnpm lockfile
+/// records none, a package-lock the tarball URL), unless they name another registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum OriginKey {
+    DefaultRegistry,
+    Other(String),
+}
+
+fn origin_key(p: &Package) -> OriginKey {
+    match &p.origin {
+        Origin::Registry { url: None } => OriginKey::DefaultRegistry,
+        Origin::Registry { url: Some(_) } if !p.purl.contains("repository_url=") => {
+            OriginKey::DefaultRegistry
+        }
+        // The purl's qualifiers name the registry, git commit, URL; paths need the path.
+        Origin::Registry { .. } | Origin::Git { .. } | Origin::Url { .. } => {
+            OriginKey::Other(p.purl.split_once('?').map_or("", |(_, q)| q).to_owned())
+        }
+        Origin::Path { path } => OriginKey::Other(format!("path:{path}")),
+        Origin::Workspace { path } => OriginKey::Other(format!("workspace:{path}")),
+    }
+}
+
+impl InventoryBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a source that gave no packages (failed, skipped, unsupported).
+    pub fn add_source(&mut self, source: Source) {
+        self.sources.push(source);
+    }
+
+    /// Adds a parsed lockfile found at `path`.
+    pub fn add_lockfile(&mut self, path: impl Into<String>, lockfile: Lockfile) {
+        self.sources.push(Source::read(path, &lockfile));
+        let mut local_to_global = Vec::with_capacity(lockfile.packages.len());
+        for mut pkg in lockfile.packages {
+            pkg.refresh_purl();
+            let key = MergeKey {
+                ecosystem: pkg.ecosystem,
+                name: pkg.name.clone(),
+                version: pkg.version.clone(),
+                origin: origin_key(&pkg),
+            };
+            let idx = match self.index.get(&key) {
+                Some(&idx) => {
+                    merge_into(&mut self.packages[idx], pkg, &mut self.bundled_all[idx]);
+                    idx
+                }
+                None => {
+                    let idx = self.packages.len();
+                    self.bundled_all.push(pkg.bundled);
+                    self.packages.push(pkg);
+                    self.index.insert(key, idx);
+                    idx
+                }
+            };
+            local_to_global.push(idx);
+        }
+        for e in lockfile.edges {
+            if let (Some(&f), Some(&t)) = (local_to_global.get(e.from), local_to_global.get(e.to)) {
+                if f != t {
+                    self.edges.insert((f, t));
+                }
+            }
+        }
+    }
+
+    /// The merged, sorted inventory.
+    pub fn finish(self) -> Inventory {
+        let Self {
+            sources,
+            mut packages,
+            edges,
+            bundled_all,
+            ..
+        } = self;
+        let mut deps: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for (f, t) in edges {
+            deps.entry(f).or_default().insert(packages[t].purl.clone());
+        }
+        for (i, p) in packages.iter_mut().enumerate() {
+            p.bundled = bundled_all[i];
+            p.dependencies = deps.remove(&i).map(|s| s.into_iter().collect()).unwrap_or_default();
+            p.locations.sort();
+            p.locations.dedup();
+            p.hashes.sort();
+            p.hashes.dedup();
+        }
+        packages.sort_by(|a, b| {
+            (a.ecosystem, &a.name, &a.version, &a.origin).cmp(&(b.ecosystem, &b.name, &b.version, &b.origin))
+        });
+        Inventory { sources, packages }
+    }
+}
+
+fn merge_into(into: &mut Package, from: Package, bundled_all: &mut bool) {
+    // Production wins: keep only the scopes every occurrence has.
+    into.scopes = into.scopes.intersection(&from.scopes).copied().collect();
+    into.direct |= from.direct;
+    *bundled_all &= from.bundled;
+    for h in from.hashes {
+        into.add_hash(h);
+    }
+    into.groups.extend(from.groups);
+    into.locations.extend(from.locations);
+    if into.constraint.is_none() {
+        into.constraint = from.constraint;
+    }
+    if let (Origin::Registry { url: url @ None }, Origin::Registry { url: Some(u) }) =
+        (&mut into.origin, &from.origin)
+    {
+        *url = Some(u.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edge, Location, Scope};
+
+    fn pkg(name: &str, version: &str, origin: Origin, scopes: &[Scope], file: &str) -> Package {
+        let mut p = Package::new(Ecosystem::Npm, name, version, origin);
+        p.scopes = scopes.iter().copied().collect();
+        p.locations.push(Location::new(file, Some(1)));
+        p
+    }
+
+    #[test]
+    fn merges_same_package_across_files_production_wins() {
+        let mut b = InventoryBuilder::new();
+        let url = Origin::Registry { url: Some("https://registry.npmjs.org/a/-/a-1.0.0.tgz".into()) };
+        b.add_lockfile("x/package-lock.json", Lockfile {
+            format: "npm-package-lock-v3".into(),
+            packages: vec![pkg("a", "1.0.0", url, &[Scope::Dev], "x/package-lock.json")],
+            ..Lockfile::default()
+        });
+        b.add_lockfile("y/pnpm-lock.yaml", Lockfile {
+            format: "pnpm-v9".into(),
+            packages: vec![pkg("a", "1.0.0", Origin::registry(), &[], "y/pnpm-lock.yaml")],
+            ..Lockfile::default()
+        });
+        let inv = b.finish();
+        assert_eq!(inv.packages.len(), 1);
+        assert!(inv.packages[0].scopes.is_empty());
+        assert_eq!(inv.packages[0].locations.len(), 2);
+        assert!(matches!(&inv.packages[0].origin, Origin::Registry { url: Some(_) }));
+    }
+
+    #[test]
+    fn keeps_other_origins_apart_and_maps_edges_to_purls() {
+        let mut b = InventoryBuilder::new();
+        let git = Origin::Git { url: "https://github.com/o/a".into(), commit: Some("abc".into()), reference: None };
+        b.add_lockfile("p", Lockfile {
+            format: "f".into(),
+            packages: vec![
+                pkg("a", "1.0.0", Origin::registry(), &[], "p"),
+                pkg("a", "1.0.0", git, &[], "p"),
+                pkg("b", "2.0.0", Origin::registry(), &[], "p"),
+            ],
+            edges: vec![Edge { from: 2, to: 1 }],
+            warnings: vec![],
+        });
+        let inv = b.finish();
+        assert_eq!(inv.packages.len(), 3);
+        let b_pkg = inv.packages.iter().find(|p| p.name == "b").unwrap();
+        assert_eq!(b_pkg.dependencies, vec!["pkg:npm/a@1.0.0?vcs_url=git%2Bhttps://github.com/o/a%40abc".to_owned()]);
+    }
+
+    #[test]
+    fn warnings_make_a_source_partial_and_the_inventory_incomplete() {
+        let mut b = InventoryBuilder::new();
+        b.add_lockfile("p", Lockfile { format: "f".into(), warnings: vec!["line 3: bad".into()], ..Lockfile::default() });
+        let inv = b.finish();
+        assert_eq!(inv.sources[0].status, SourceStatus::Partial);
+        assert!(inv.is_incomplete());
+    }
+}

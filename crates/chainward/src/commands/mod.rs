@@ -1,0 +1,26 @@
+//! One module per subcommand; each returns the run's [`ExitStatus`].
+
+use chainward_cli::{Cli, Command};
+
+use crate::ExitStatus;
+use crate::printer::Printer;
+
+mod inventory;
+
+pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Inventory(args) => inventory::run(&cli.global, &args, printer),
+    }
+}
+
+/// Parses the global `--format` for a command whose formats are the `ValueEnum` `F`.
+pub(crate) fn output_format<F: clap::ValueEnum>(given: Option<&str>, default: F, command: &str) -> anyhow::Result<F> {
+    let Some(given) = given else { return Ok(default) };
+    F::from_str(given, true).map_err(|_| {
+        let names: Vec<String> = F::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        anyhow::anyhow!("`{command}` has no --format `{given}` (choose one of: {})", names.join(", "))
+    })
+}

@@ -1,0 +1,9 @@
+//! Every environment variable chainward reads, in one place.
+
+/// Data directory (also `--home`).
+#[allow(dead_code)] // read through clap's `env`
+pub(crate) const CHAINWARD_HOME: &str = "CHAINWARD_HOME";
+
+/// When set, the process writes its peak resident memory (`VmHWM`, in KiB) to stderr as
+/// `chainward-peak-rss-kib: N` before exiting. Used by the benchmarks.
+pub(crate) const CHAINWARD_REPORT_PEAK_RSS: &str = "CHAINWARD_REPORT_PEAK_RSS";

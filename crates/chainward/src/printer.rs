@@ -1,0 +1,73 @@
+//! Everything the binary writes goes through the [`Printer`]: results to stdout, warnings
+//! and errors to stderr, honouring `--quiet`, `--verbose` and `--color`.
+
+use std::io::{self, IsTerminal, Write};
+
+use chainward_cli::{ColorChoice, GlobalArgs};
+
+/// Writes results and messages.
+#[derive(Debug)]
+pub(crate) struct Printer {
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+    stdout_is_terminal: bool,
+}
+
+impl Printer {
+    pub(crate) fn new(global: &GlobalArgs) -> Self {
+        let stderr_tty = io::stderr().is_terminal();
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        Self {
+            quiet: global.quiet,
+            verbose: global.verbose,
+            color,
+            stdout_is_terminal: io::stdout().is_terminal(),
+        }
+    }
+
+    /// True when results go to a terminal (tables may wrap to its width).
+    pub(crate) fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
+    }
+
+    /// Writes a rendered result to stdout, buffered.
+    pub(crate) fn result(&self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        let stdout = io::stdout();
+        let mut w = io::BufWriter::new(stdout.lock());
+        render(&mut w)?;
+        w.flush()
+    }
+
+    fn stderr_line(&self, label: &str, ansi: &str, msg: &str) {
+        let mut e = io::stderr().lock();
+        let _ = if self.color {
+            writeln!(e, "\x1b[{ansi}m{label}\x1b[0m: {msg}")
+        } else {
+            writeln!(e, "{label}: {msg}")
+        };
+    }
+
+    /// An error: always shown.
+    pub(crate) fn error(&self, msg: &str) {
+        self.stderr_line("error", "1;31", msg);
+    }
+
+    /// A warning: shown unless `--quiet`.
+    pub(crate) fn warn(&self, msg: &str) {
+        if !self.quiet {
+            self.stderr_line("warning", "1;33", msg);
+        }
+    }
+
+    /// Detail: shown with `--verbose`.
+    pub(crate) fn info(&self, msg: &str) {
+        if self.verbose {
+            self.stderr_line("info", "1;34", msg);
+        }
+    }
+}
