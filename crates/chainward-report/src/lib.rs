@@ -8,7 +8,9 @@
 
 use std::io::{self, Write};
 
-use chainward_types::{Inventory, Package, Source};
+use std::collections::BTreeMap;
+
+use chainward_types::{Finding, Inventory, Package, PackageRef, Severity, Source};
 use serde::Serialize;
 
 pub mod reporters;
@@ -36,6 +38,98 @@ impl<'a> InventoryReport<'a> {
             packages: &inventory.packages,
         }
     }
+}
+
+/// The result of `chainward scan`: the inventory's sources, then every finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Every input and what happened to it.
+    pub sources: Vec<Source>,
+    /// Every finding, most severe first, then by package and advisory id.
+    pub findings: Vec<Finding>,
+    /// Packages that could not be checked against advisories, with the reason.
+    pub not_checked: Vec<NotChecked>,
+    /// For each package with findings (by purl), the lowest version that fixes all of them,
+    /// when one exists.
+    pub fixes: BTreeMap<String, String>,
+    /// The advisory data used.
+    pub database: DatabaseInfo,
+    /// Counts.
+    pub summary: ScanSummary,
+}
+
+/// A package that was not matched against advisories.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotChecked {
+    /// The package.
+    pub package: PackageRef,
+    /// Why (a git, URL or path origin; no pinned version).
+    pub reason: String,
+}
+
+/// What advisory data a scan used.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DatabaseInfo {
+    /// Records in the database (withdrawn ones included).
+    pub records: u64,
+    /// The newest `modified` time of any record (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest_modified: Option<String>,
+    /// When data was last imported or updated (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    /// True when the data is older than the configured maximum age.
+    pub stale: bool,
+}
+
+/// Counts of a scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanSummary {
+    /// Packages in the inventory.
+    pub packages: usize,
+    /// Findings per severity.
+    pub findings: BTreeMap<Severity, usize>,
+    /// Packages not checked.
+    pub not_checked: usize,
+}
+
+impl ScanReport {
+    /// Sorts findings (most severe first, then package, then advisory id) and fills the
+    /// summary's finding counts.
+    pub fn normalize(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.package.cmp(&b.package))
+                .then_with(|| advisory_id(a).cmp(advisory_id(b)))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        self.summary.findings.clear();
+        for f in &self.findings {
+            *self.summary.findings.entry(f.severity).or_default() += 1;
+        }
+        self.summary.not_checked = self.not_checked.len();
+    }
+
+    /// The findings grouped by package, packages ordered by their most severe finding.
+    pub fn by_package(&self) -> Vec<(&PackageRef, Vec<&Finding>)> {
+        let mut groups: Vec<(&PackageRef, Vec<&Finding>)> = Vec::new();
+        for f in &self.findings {
+            match groups.iter_mut().find(|(p, _)| *p == &f.package) {
+                Some((_, v)) => v.push(f),
+                None => groups.push((&f.package, vec![f])),
+            }
+        }
+        // Findings are sorted most severe first, so each group's first is its worst.
+        groups.sort_by(|a, b| b.1[0].severity.cmp(&a.1[0].severity).then_with(|| a.0.cmp(b.0)));
+        groups
+    }
+}
+
+fn advisory_id(f: &Finding) -> &str {
+    f.advisory.as_ref().map_or("", |a| a.id.as_str())
 }
 
 /// Renders a report of type `R`.

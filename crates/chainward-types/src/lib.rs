@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod finding;
 mod hash;
 mod inventory;
 mod line_index;
@@ -22,6 +23,7 @@ mod model;
 pub mod purl;
 
 pub use error::ParseError;
+pub use finding::{AdvisoryRef, Finding, FindingCode, PackageRef, Severity};
 pub use hash::{Hash, HashAlgorithm};
 pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;

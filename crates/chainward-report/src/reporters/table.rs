@@ -135,3 +135,101 @@ impl Reporter<InventoryReport<'_>> for Table {
         writeln!(w)
     }
 }
+
+fn first_location(f: &chainward_types::Finding) -> String {
+    f.locations.first().map_or_else(String::new, |l| match l.line {
+        Some(line) => format!("{}:{line}", l.path),
+        None => l.path.clone(),
+    })
+}
+
+/// The advice line of a package group.
+pub(crate) fn remedy(report: &crate::ScanReport, group: &[&chainward_types::Finding]) -> String {
+    let pkg = &group[0].package;
+    let malicious = group.iter().any(|f| f.code == chainward_types::FindingCode::KnownMalicious);
+    match (report.fixes.get(&pkg.purl), malicious) {
+        (Some(v), true) => format!(
+            "remove {}@{} now (upgrade to {v} or later), and treat every machine that installed it as compromised",
+            pkg.name, pkg.version
+        ),
+        (None, true) => format!(
+            "remove {}@{} now, and treat every machine that installed it as compromised",
+            pkg.name, pkg.version
+        ),
+        (Some(v), false) => format!("upgrade to {v} or later"),
+        (None, false) => "no fixed version is known".to_owned(),
+    }
+}
+
+impl Reporter<crate::ScanReport> for Table {
+    fn render(&self, r: &crate::ScanReport, w: &mut dyn Write) -> io::Result<()> {
+        for s in r.sources.iter().filter(|s| s.status.is_incomplete()) {
+            let why = s.error.clone().unwrap_or_else(|| s.warnings.join("; "));
+            writeln!(w, "! {} ({}): {why}", s.path, s.status.as_str())?;
+        }
+        let groups = r.by_package();
+        for (pkg, findings) in &groups {
+            let worst = findings[0].severity;
+            writeln!(
+                w,
+                "{:<8}  {} {}@{}  {}",
+                if worst == chainward_types::Severity::None { "INFO".to_owned() } else { worst.as_str().to_uppercase() },
+                pkg.ecosystem,
+                pkg.name,
+                pkg.version,
+                first_location(findings[0])
+            )?;
+            let mut grid = self.grid(&["SEVERITY", "CODE", "ADVISORY", "SCORE", "FIXED IN", "SUMMARY"]);
+            for f in findings {
+                let (id, score, fixed, summary) = match &f.advisory {
+                    Some(a) => {
+                        let mut id = a.id.clone();
+                        if !a.aliases.is_empty() {
+                            id.push_str(&format!(" ({})", a.aliases.join(", ")));
+                        }
+                        (
+                            id,
+                            a.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+                            a.fixed.first().cloned().unwrap_or_else(|| "-".to_owned()),
+                            a.summary.clone(),
+                        )
+                    }
+                    None => (String::new(), String::new(), String::new(), f.message.clone()),
+                };
+                grid.add_row(vec![f.severity.as_str().to_owned(), f.code.as_str().to_owned(), id, score, fixed, summary]);
+            }
+            for line in grid.to_string().lines() {
+                writeln!(w, "    {line}")?;
+            }
+            writeln!(w, "    -> {}", remedy(r, findings))?;
+            writeln!(w)?;
+        }
+        let counts: Vec<String> = chainward_types::Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| r.summary.findings.get(s).map(|n| format!("{n} {s}")))
+            .collect();
+        if r.findings.is_empty() {
+            write!(w, "No known-bad packages among {} packages", r.summary.packages)?;
+        } else {
+            write!(
+                w,
+                "{} findings ({}) in {} of {} packages",
+                r.findings.len(),
+                counts.join(", "),
+                groups.len(),
+                r.summary.packages
+            )?;
+        }
+        if r.summary.not_checked > 0 {
+            write!(w, "; {} not checked (git, URL or path origins, or no pinned version)", r.summary.not_checked)?;
+        }
+        writeln!(w, ".")?;
+        writeln!(
+            w,
+            "Advisory database: {} records{}{}",
+            r.database.records,
+            r.database.last_updated.as_deref().map(|t| format!(", updated {t}")).unwrap_or_default(),
+            if r.database.stale { " (STALE: run `chainward db update`)" } else { "" }
+        )
+    }
+}

@@ -1,0 +1,3 @@
+//! Every reporter, snapshot-tested on one shared set of fixture reports.
+mod fixtures;
+mod scan;

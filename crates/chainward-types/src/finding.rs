@@ -1,0 +1,206 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Ecosystem, Location};
+
+/// How bad a finding is, ordered from `None` to `Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// No severity (informational).
+    None,
+    /// CVSS 0.1 to 3.9.
+    Low,
+    /// CVSS 4.0 to 6.9.
+    Medium,
+    /// CVSS 7.0 to 8.9.
+    High,
+    /// CVSS 9.0 to 10, and every known-malicious package.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL_DESC: [Self; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::None];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// The severity band of a CVSS base score.
+    pub fn from_cvss_score(score: f64) -> Self {
+        if score >= 9.0 {
+            Self::Critical
+        } else if score >= 7.0 {
+            Self::High
+        } else if score >= 4.0 {
+            Self::Medium
+        } else if score > 0.0 {
+            Self::Low
+        } else {
+            Self::None
+        }
+    }
+
+    /// Parses a lowercase or capitalised name (`high`, `HIGH`, `moderate` as medium).
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "none" => Self::None,
+            "low" => Self::Low,
+            "medium" | "moderate" => Self::Medium,
+            "high" => Self::High,
+            "critical" => Self::Critical,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A finding's stable code. Codes are never renamed or reused; each is documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FindingCode {
+    /// The package version is listed in a malicious-package record (OSV `MAL-`, or a RustSec
+    /// advisory in the `malicious` category). Always critical.
+    KnownMalicious,
+    /// The package version is affected by a published vulnerability (GHSA, RustSec, PYSEC,
+    /// CVE via OSV).
+    KnownVulnerability,
+    /// A RustSec informational advisory: the crate is unmaintained.
+    Unmaintained,
+    /// A RustSec informational advisory: the crate has unsound APIs.
+    Unsound,
+    /// A RustSec informational advisory of another kind (`notice`).
+    AdvisoryNotice,
+}
+
+impl FindingCode {
+    /// Every code, for documentation and uniqueness tests.
+    pub const ALL: [Self; 5] = [
+        Self::KnownMalicious,
+        Self::KnownVulnerability,
+        Self::Unmaintained,
+        Self::Unsound,
+        Self::AdvisoryNotice,
+    ];
+
+    /// The kebab-case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::KnownMalicious => "known-malicious",
+            Self::KnownVulnerability => "known-vulnerability",
+            Self::Unmaintained => "unmaintained",
+            Self::Unsound => "unsound",
+            Self::AdvisoryNotice => "advisory-notice",
+        }
+    }
+
+    /// One sentence on what the code means, for reports and SARIF rule help.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::KnownMalicious => "The installed version is a known-malicious package: treat every machine that installed it as compromised.",
+            Self::KnownVulnerability => "The installed version is affected by a published vulnerability.",
+            Self::Unmaintained => "The crate is unmaintained according to a RustSec advisory.",
+            Self::Unsound => "The crate has unsound APIs according to a RustSec advisory.",
+            Self::AdvisoryNotice => "A RustSec informational notice applies to this crate.",
+        }
+    }
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The package a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PackageRef {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Normalised name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Purl.
+    pub purl: String,
+}
+
+/// The advisory behind a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoryRef {
+    /// The advisory id (`MAL-2025-46969`, `GHSA-...`, `RUSTSEC-...`, `PYSEC-...`).
+    pub id: String,
+    /// Every other id of the same advisory.
+    pub aliases: Vec<String>,
+    /// One-line summary.
+    pub summary: String,
+    /// Versions that fix it, lowest first, for the ranges that affect this version.
+    pub fixed: Vec<String>,
+    /// CVSS base score, when computed from a vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The CVSS vector the score came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    /// A link for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One problem found, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: FindingCode,
+    /// Severity.
+    pub severity: Severity,
+    /// The package.
+    pub package: PackageRef,
+    /// The advisory, for advisory findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryRef>,
+    /// What was found, for people.
+    pub message: String,
+    /// Where the package was found.
+    pub locations: Vec<Location>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in FindingCode::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {c}");
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+        }
+    }
+
+    #[test]
+    fn severities_order_and_band_scores() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::None);
+        assert_eq!(Severity::from_cvss_score(9.8), Severity::Critical);
+        assert_eq!(Severity::from_cvss_score(7.0), Severity::High);
+        assert_eq!(Severity::from_cvss_score(6.9), Severity::Medium);
+        assert_eq!(Severity::from_cvss_score(0.1), Severity::Low);
+        assert_eq!(Severity::from_cvss_score(0.0), Severity::None);
+    }
+}
