@@ -60,12 +60,19 @@ pub enum ColorChoice {
 pub enum Command {
     /// List every package in every lockfile and installed tree under each PATH.
     Inventory(InventoryArgs),
+    /// Inventory, then check every package against the local advisory database.
+    Scan(ScanArgs),
+    /// Write an SBOM (CycloneDX or SPDX JSON) of what `inventory` finds.
+    Sbom(SbomArgs),
+    /// Manage the local advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
-/// `chainward inventory`.
+/// Where the packages come from: lockfiles and installed trees, or SBOMs.
 #[derive(Debug, Args)]
-pub struct InventoryArgs {
-    /// Folders to search, or single lockfiles [default: .]
+pub struct InputArgs {
+    /// Folders to search, or single lockfiles [default: . unless --sbom is given]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Read single files as this format whatever their name.
@@ -74,9 +81,141 @@ pub struct InventoryArgs {
         "cargo", "requirements", "poetry", "uv", "pipfile",
     ])]
     pub as_kind: Option<String>,
-    /// Exit 0 even when some lockfile could not be read (it is still reported).
+    /// Read a CycloneDX (1.4 to 1.6) or SPDX (2.2, 2.3) JSON document as an inventory source
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Vec<PathBuf>,
+    /// Exit 0 even when some input could not be read completely (it is still reported).
     #[arg(long)]
     pub allow_incomplete: bool,
+}
+
+/// `chainward scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// What to scan.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Advisory data older than this is stale: a warning, or an error with --fail-on-stale
+    /// (e.g. `7d`, `36h`, `90m`).
+    #[arg(long, default_value = "7d", value_name = "AGE")]
+    pub max_age: String,
+    /// Exit 2 when the advisory data is stale.
+    #[arg(long)]
+    pub fail_on_stale: bool,
+}
+
+/// The severity at which `scan` fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Only critical findings (every known-malicious package is critical).
+    Critical,
+    /// High and critical.
+    High,
+    /// Medium and above.
+    Medium,
+    /// Low and above.
+    Low,
+    /// Never fail on findings.
+    None,
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A table for people, most severe first.
+    Table,
+    /// The JSON contract.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// Markdown, for pull-request comments.
+    Markdown,
+}
+
+/// `chainward sbom`.
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// What to describe.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The specification version (CycloneDX: 1.5, 1.6 or 1.7; SPDX: 2.3).
+    #[arg(long, value_name = "V")]
+    pub spec_version: Option<String>,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `sbom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX JSON (1.6 by default).
+    CyclonedxJson,
+    /// SPDX 2.3 JSON.
+    SpdxJson,
+}
+
+/// `chainward db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Load OSV records (JSON files, folders, all.zip exports), RustSec advisory-db folders and
+    /// PYSEC records into the local database.
+    Import(DbImportArgs),
+    /// Download the OSV exports of npm, crates.io and PyPI and swap them in atomically.
+    Update(DbUpdateArgs),
+    /// Counts per ecosystem and source, and the age of the data.
+    Status(DbStatusArgs),
+}
+
+/// `chainward db import`.
+#[derive(Debug, Args)]
+pub struct DbImportArgs {
+    /// Files, folders or zip archives to import.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<PathBuf>,
+}
+
+/// `chainward db update`.
+#[derive(Debug, Args)]
+pub struct DbUpdateArgs {
+    /// Base URL of the OSV exports (`<base>/<ecosystem>/all.zip`).
+    #[arg(long, env = "CHAINWARD_OSV_BASE_URL", default_value = "https://osv-vulnerabilities.storage.googleapis.com", value_name = "URL")]
+    pub base_url: String,
+    /// Only these ecosystems (repeatable) [default: npm, crates.io, PyPI]
+    #[arg(long = "ecosystem", value_name = "ECOSYSTEM", value_parser = ["npm", "crates.io", "PyPI"])]
+    pub ecosystems: Vec<String>,
+}
+
+/// `chainward db status`.
+#[derive(Debug, Args)]
+pub struct DbStatusArgs {
+    /// Data older than this is reported as stale (e.g. `7d`).
+    #[arg(long, default_value = "7d", value_name = "AGE")]
+    pub max_age: String,
+    /// Exit 2 when the data is stale.
+    #[arg(long)]
+    pub fail_on_stale: bool,
+}
+
+/// Output formats of `db status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DbStatusFormat {
+    /// A table for people.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// `chainward inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// What to inventory.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Output formats of `inventory`.

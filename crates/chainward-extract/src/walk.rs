@@ -243,7 +243,7 @@ fn run(job: &Job) -> Result<Lockfile, ParseError> {
         },
         Job::File { path, display, format } => {
             let text = read_text(path)?;
-            parse_text(*format, &text, display, path)
+            parse_text(*format, &text, display)
         }
     }
 }
@@ -271,13 +271,10 @@ fn read_text(path: &Path) -> Result<String, ParseError> {
     Ok(text)
 }
 
-fn parse_text(format: Format, text: &str, display: &str, path: &Path) -> Result<Lockfile, ParseError> {
+fn parse_text(format: Format, text: &str, display: &str) -> Result<Lockfile, ParseError> {
     match format {
         Format::NpmPackageLock => chainward_npm::package_lock::parse(text, display),
-        Format::NpmShrinkwrap => chainward_npm::package_lock::parse(text, display).map(|mut l| {
-            l.format = l.format.replace("npm-package-lock", "npm-shrinkwrap");
-            l
-        }),
+        Format::NpmShrinkwrap => chainward_npm::package_lock::parse_shrinkwrap(text, display),
         Format::Yarn => chainward_npm::yarn::parse(text, display),
         Format::Pnpm => chainward_npm::pnpm::parse(text, display),
         Format::Bun => chainward_npm::bun::parse(text, display),
@@ -286,14 +283,13 @@ fn parse_text(format: Format, text: &str, display: &str, path: &Path) -> Result<
         Format::Uv => chainward_python::uv_lock::parse(text, display),
         Format::Pipfile => chainward_python::pipfile_lock::parse(text, display),
         Format::Requirements => {
-            let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let base_display = display.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-            let mut read_include = |written: &str| -> Result<(String, String), String> {
-                let resolved = base_dir.join(written);
-                let shown = join_display(&base_display, written);
-                read_text(&resolved)
-                    .map(|t| (shown.clone(), t))
-                    .map_err(|e| format!("{shown}: {e}"))
+            // The parser joins each include to its including file's display path; display
+            // paths are as the user gave them (relative to the working directory, or
+            // absolute), so they are also the paths to read.
+            let mut read_include = |included: &str| -> Result<(String, String), String> {
+                read_text(Path::new(included))
+                    .map(|t| (included.to_owned(), t))
+                    .map_err(|e| format!("{included}: {e}"))
             };
             chainward_python::requirements::parse(text, display, &mut read_include)
         }

@@ -13,3 +13,6 @@ pub mod poetry_lock;
 pub mod requirements;
 pub mod site_packages;
 pub mod uv_lock;
+
+mod common;
+mod toml_tree;

@@ -3,7 +3,7 @@
 //! The lockfile conformance suites (copied from `shared/conformance/lockfile-*` into each
 //! crate's `tests/fixtures/conformance/`) are loaded with [`load_suite`]; a parser's result
 //! is turned into [`Observed`] packages by the caller and compared with [`check_case`].
-#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc, clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -40,15 +40,24 @@ impl HashAlgorithm {
 
     /// Parses an algorithm name as written in lockfiles (`sha512`, `SHA-256`, `sha256`, ...).
     pub fn from_name(name: &str) -> Option<Self> {
-        let lower = name.to_ascii_lowercase().replace(['-', '_'], "");
-        Some(match lower.as_str() {
-            "md5" => Self::Md5,
-            "sha1" => Self::Sha1,
-            "sha224" => Self::Sha224,
-            "sha256" => Self::Sha256,
-            "sha384" => Self::Sha384,
-            "sha512" => Self::Sha512,
-            "blake2b256" => Self::Blake2b256,
+        // Compare without allocating: lowercase, separators dropped, at most 10 bytes.
+        let mut buf = [0u8; 10];
+        let mut len = 0;
+        for b in name.bytes().filter(|b| !matches!(b, b'-' | b'_')) {
+            if len == buf.len() {
+                return None;
+            }
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+        }
+        Some(match &buf[..len] {
+            b"md5" => Self::Md5,
+            b"sha1" => Self::Sha1,
+            b"sha224" => Self::Sha224,
+            b"sha256" => Self::Sha256,
+            b"sha384" => Self::Sha384,
+            b"sha512" => Self::Sha512,
+            b"blake2b256" => Self::Blake2b256,
             _ => return None,
         })
     }
@@ -70,6 +79,18 @@ impl fmt::Display for HashAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Lowercase hex of `bytes`, through a lookup table (this runs once per locked package).
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0f)]);
+    }
+    // Only ASCII digits were pushed.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// One recorded hash: the algorithm and the digest as lowercase hex.
@@ -115,7 +136,7 @@ impl Hash {
         }
         Ok(Self {
             algorithm,
-            hex: hex::encode(bytes),
+            hex: to_hex(bytes),
             artifact: None,
         })
     }

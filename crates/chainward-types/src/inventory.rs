@@ -195,10 +195,10 @@ impl InventoryBuilder {
             local_to_global.push(idx);
         }
         for e in lockfile.edges {
-            if let (Some(&f), Some(&t)) = (local_to_global.get(e.from), local_to_global.get(e.to)) {
-                if f != t {
-                    self.edges.insert((f, t));
-                }
+            if let (Some(&f), Some(&t)) = (local_to_global.get(e.from), local_to_global.get(e.to))
+                && f != t
+            {
+                self.edges.insert((f, t));
             }
         }
     }
@@ -232,8 +232,14 @@ impl InventoryBuilder {
 }
 
 fn merge_into(into: &mut Package, from: Package, bundled_all: &mut bool) {
-    // Production wins: keep only the scopes every occurrence has.
-    into.scopes = into.scopes.intersection(&from.scopes).copied().collect();
+    // Production wins (an unscoped occurrence makes the package unscoped); otherwise the
+    // package carries every scope it was seen with: dev in one place and optional in another
+    // is npm's `devOptional`, not production.
+    if into.scopes.is_empty() || from.scopes.is_empty() {
+        into.scopes.clear();
+    } else {
+        into.scopes.extend(from.scopes);
+    }
     into.direct |= from.direct;
     *bundled_all &= from.bundled;
     for h in from.hashes {
@@ -282,6 +288,21 @@ mod tests {
         assert!(inv.packages[0].scopes.is_empty());
         assert_eq!(inv.packages[0].locations.len(), 2);
         assert!(matches!(&inv.packages[0].origin, Origin::Registry { url: Some(_) }));
+    }
+
+    #[test]
+    fn dev_in_one_place_and_optional_in_another_is_dev_optional() {
+        let mut b = InventoryBuilder::new();
+        b.add_lockfile("p", Lockfile {
+            format: "f".into(),
+            packages: vec![
+                pkg("a", "1.0.0", Origin::registry(), &[Scope::Dev], "p"),
+                pkg("a", "1.0.0", Origin::registry(), &[Scope::Optional], "p"),
+            ],
+            ..Lockfile::default()
+        });
+        let inv = b.finish();
+        assert_eq!(inv.packages[0].scopes, [Scope::Dev, Scope::Optional].into_iter().collect());
     }
 
     #[test]

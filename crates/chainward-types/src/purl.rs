@@ -109,10 +109,10 @@ fn non_default_registry(ecosystem: Ecosystem, name: &str, url: &str) -> Option<S
         return None;
     }
     // An npm tarball URL is `<registry>/<name>/-/<file>.tgz`: keep the registry part.
-    if ecosystem == Ecosystem::Npm {
-        if let Some(idx) = url.find(&format!("/{name}/-/")) {
-            return Some(url[..idx].to_owned());
-        }
+    if ecosystem == Ecosystem::Npm
+        && let Some(idx) = url.find(&format!("/{name}/-/"))
+    {
+        return Some(url[..idx].to_owned());
     }
     Some(url.to_owned())
 }

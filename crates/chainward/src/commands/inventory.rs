@@ -12,9 +12,9 @@ use crate::printer::Printer;
 
 pub(crate) fn run(global: &GlobalArgs, args: &InventoryArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let format = super::output_format(global.format.as_deref(), InventoryFormat::Table, "inventory")?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.input.paths.is_empty() { vec![PathBuf::from(".")] } else { args.input.paths.clone() };
     let options = Options {
-        as_format: args.as_kind.as_deref().and_then(Format::from_kind),
+        as_format: args.input.as_kind.as_deref().and_then(Format::from_kind),
     };
     let inventory = chainward_extract::extract(&paths, &options)?;
     let report = InventoryReport::new(&inventory);
@@ -34,7 +34,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &InventoryArgs, printer: &Printer) 
         }
     }
     printer.info(&format!("{} packages from {} sources", inventory.packages.len(), inventory.sources.len()));
-    if inventory.is_incomplete() && !args.allow_incomplete {
+    if inventory.is_incomplete() && !args.input.allow_incomplete {
         printer.error("the inventory is incomplete (see above); --allow-incomplete accepts that");
         return Ok(ExitStatus::Error);
     }
