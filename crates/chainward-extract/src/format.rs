@@ -29,6 +29,8 @@ pub enum Format {
     SitePackages,
     /// A `cargo vendor` folder.
     CargoVendor,
+    /// A CycloneDX or SPDX JSON document (`--sbom FILE`).
+    Sbom,
 }
 
 impl Format {
@@ -52,6 +54,7 @@ impl Format {
             Self::NodeModules => "node-modules",
             Self::SitePackages => "site-packages",
             Self::CargoVendor => "cargo-vendor",
+            Self::Sbom => "sbom",
             other => Self::KINDS
                 .iter()
                 .find(|(_, f)| *f == other)

@@ -13,6 +13,8 @@ const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 pub struct Options {
     /// Read single-file paths as this format whatever their name (`--as KIND`).
     pub as_format: Option<Format>,
+    /// SBOM documents to read as sources (`--sbom FILE`).
+    pub sboms: Vec<PathBuf>,
 }
 
 /// An error that stops extraction before any source is read (bad arguments).
@@ -63,6 +65,11 @@ pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, Extrac
         } else {
             jobs.push(file_job(path, display, options)?);
         }
+    }
+    for sbom in &options.sboms {
+        let display = display_of(sbom);
+        sbom.metadata().map_err(|reason| ExtractError::Inaccessible { path: display.clone(), reason })?;
+        jobs.push(Job::File { path: sbom.clone(), display, format: Format::Sbom });
     }
     let results: Vec<(Job, Result<Lockfile, ParseError>)> = jobs
         .into_par_iter()
@@ -293,6 +300,7 @@ fn parse_text(format: Format, text: &str, display: &str) -> Result<Lockfile, Par
             };
             chainward_python::requirements::parse(text, display, &mut read_include)
         }
+        Format::Sbom => chainward_sbom::parse(text, display),
         Format::NodeModules | Format::SitePackages | Format::CargoVendor => {
             Err(ParseError::whole_file(format!("{format} is an installed tree, not a file")))
         }

@@ -7,3 +7,7 @@ pub(crate) const CHAINWARD_HOME: &str = "CHAINWARD_HOME";
 /// When set, the process writes its peak resident memory (`VmHWM`, in KiB) to stderr as
 /// `chainward-peak-rss-kib: N` before exiting. Used by the benchmarks.
 pub(crate) const CHAINWARD_REPORT_PEAK_RSS: &str = "CHAINWARD_REPORT_PEAK_RSS";
+
+/// Seconds since the epoch to stamp SBOMs with, for reproducible output
+/// (<https://reproducible-builds.org/specs/source-date-epoch/>).
+pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";

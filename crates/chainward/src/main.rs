@@ -8,6 +8,7 @@ use clap::Parser as _;
 
 mod commands;
 mod env;
+mod matcher;
 mod printer;
 
 use printer::Printer;

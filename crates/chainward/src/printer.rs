@@ -52,6 +52,15 @@ impl Printer {
         };
     }
 
+    /// Where progress bars draw: stderr on a terminal unless `--quiet`, else nowhere.
+    pub(crate) fn progress_target(&self) -> indicatif::ProgressDrawTarget {
+        if self.quiet || !io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::hidden()
+        } else {
+            indicatif::ProgressDrawTarget::stderr()
+        }
+    }
+
     /// An error: always shown.
     pub(crate) fn error(&self, msg: &str) {
         self.stderr_line("error", "1;31", msg);

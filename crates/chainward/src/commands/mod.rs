@@ -5,14 +5,18 @@ use chainward_cli::{Cli, Command};
 use crate::ExitStatus;
 use crate::printer::Printer;
 
+mod common;
+mod db;
 mod inventory;
+mod sbom;
+mod scan;
 
 pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Inventory(args) => inventory::run(&cli.global, &args, printer),
-        Command::Scan(_) | Command::Sbom(_) | Command::Db(_) => {
-            anyhow::bail!("this command is being built")
-        }
+        Command::Scan(args) => scan::run(&cli.global, &args, printer),
+        Command::Db(cmd) => db::run(&cli.global, &cmd, printer),
+        Command::Sbom(args) => sbom::run(&cli.global, &args, printer),
     }
 }
 

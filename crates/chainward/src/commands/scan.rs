@@ -1,0 +1,84 @@
+//! `chainward scan [PATH...]`: inventory, then advisories, then one report.
+
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use chainward_advisory::AdvisoryDb;
+use chainward_cli::{FailOn, GlobalArgs, ScanArgs, ScanFormat};
+use chainward_report::{DatabaseInfo, Reporter as _, ScanReport, ScanSummary, reporters};
+use chainward_types::Severity;
+
+use super::common::{collect_inventory, home_dir, parse_age, report_incomplete};
+use crate::ExitStatus;
+use crate::matcher::match_inventory;
+use crate::printer::Printer;
+
+fn threshold(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::None => None,
+    }
+}
+
+pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let format = super::output_format(global.format.as_deref(), ScanFormat::Table, "scan")?;
+    let max_age = parse_age(&args.max_age)?;
+    let home = home_dir(global)?;
+    let inventory = collect_inventory(&args.input)?;
+    let db = AdvisoryDb::open_existing(&home).with_context(|| {
+        format!(
+            "no advisory database in {}: run `chainward db import SOURCE` or `chainward db update` first",
+            home.display()
+        )
+    })?;
+    let status = db.status().context("reading the advisory database")?;
+    if status.advisories == 0 {
+        anyhow::bail!(
+            "the advisory database in {} is empty: run `chainward db import SOURCE` or `chainward db update` first",
+            home.display()
+        );
+    }
+    let now = SystemTime::now();
+    let stale = status.check_max_age(max_age, now).err();
+    let outcome = match_inventory(&inventory, &db).context("matching advisories")?;
+    let mut report = ScanReport {
+        schema_version: chainward_report::SCHEMA_VERSION,
+        sources: inventory.sources.clone(),
+        findings: outcome.findings,
+        not_checked: outcome.not_checked,
+        fixes: outcome.fixes,
+        database: DatabaseInfo {
+            records: status.advisories,
+            newest_modified: status.newest_modified.clone(),
+            last_updated: status.last_update.clone().or_else(|| status.last_import.clone()),
+            stale: stale.is_some(),
+        },
+        summary: ScanSummary { packages: inventory.packages.len(), ..ScanSummary::default() },
+    };
+    report.normalize();
+    printer
+        .result(|w| match format {
+            ScanFormat::Table => reporters::Table { wrap: printer.stdout_is_terminal() }.render(&report, w),
+            ScanFormat::Json => reporters::Json.render(&report, w),
+            ScanFormat::Sarif => reporters::Sarif { tool_version: env!("CARGO_PKG_VERSION").to_owned() }.render(&report, w),
+            ScanFormat::Markdown => reporters::Markdown.render(&report, w),
+        })
+        .context("writing the report")?;
+    let incomplete = report_incomplete(&inventory, &args.input, printer);
+    if let Some(stale) = &stale {
+        if args.fail_on_stale {
+            printer.error(&stale.to_string());
+            return Ok(ExitStatus::Error);
+        }
+        printer.warn(&stale.to_string());
+    }
+    if incomplete {
+        return Ok(ExitStatus::Error);
+    }
+    let failing = threshold(args.fail_on)
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { ExitStatus::Failure } else { ExitStatus::Ok })
+}
