@@ -86,6 +86,7 @@ pub fn parse(input: &str, path: &str) -> Result<Lockfile, ParseError> {
         packages,
         edges,
         warnings,
+        notes: Vec::new(),
     })
 }
 

@@ -178,6 +178,7 @@ fn parse_as(input: &str, path: &str, prefix: &str) -> Result<Lockfile, ParseErro
         packages,
         edges,
         warnings,
+        notes: Vec::new(),
     })
 }
 

@@ -66,9 +66,13 @@ pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
         // A URL may be glued to a name (`name@https://...`): redact from the scheme on.
         match word.find("://") {
             Some(idx) => {
+                // The scheme starts after the last character that cannot be in one; that
+                // character may be several bytes long.
                 let start = word[..idx]
-                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-                    .map_or(0, |p| p + 1);
+                    .char_indices()
+                    .rev()
+                    .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+                    .map_or(0, |(p, c)| p + c.len_utf8());
                 out.push_str(&word[..start]);
                 out.push_str(&redact_url(&word[start..]));
             }

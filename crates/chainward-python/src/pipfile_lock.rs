@@ -202,6 +202,7 @@ pub fn parse(input: &str, path: &str) -> Result<Lockfile, ParseError> {
         packages,
         edges: Vec::new(),
         warnings,
+        notes: Vec::new(),
     })
 }
 

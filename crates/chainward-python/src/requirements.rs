@@ -504,6 +504,7 @@ impl Parser<'_, '_> {
             packages,
             edges: Vec::new(),
             warnings: self.warnings,
+            notes: Vec::new(),
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct Source {
     /// Entries that could not be read, each naming its place.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Lesser losses that leave every package known (an unresolvable dependency edge).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Source {
@@ -73,6 +76,7 @@ impl Source {
             packages: Some(lockfile.packages.len()),
             error: None,
             warnings: lockfile.warnings.clone(),
+            notes: lockfile.notes.clone(),
         }
     }
 
@@ -90,6 +94,7 @@ impl Source {
             packages: None,
             error: Some(reason.into()),
             warnings: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -318,6 +323,7 @@ mod tests {
             ],
             edges: vec![Edge { from: 2, to: 1 }],
             warnings: vec![],
+            notes: vec![],
         });
         let inv = b.finish();
         assert_eq!(inv.packages.len(), 3);

@@ -287,8 +287,12 @@ pub struct Lockfile {
     pub packages: Vec<Package>,
     /// Dependency edges, where the format records them.
     pub edges: Vec<Edge>,
-    /// Problems that did not stop parsing but lost information, each naming its place.
+    /// Problems that did not stop parsing but lost packages or their versions, each naming
+    /// its place: the source is incomplete.
     pub warnings: Vec<String>,
+    /// Lesser losses that leave every package known (an edge that cannot be resolved), each
+    /// naming its place: reported, but the source stays complete.
+    pub notes: Vec<String>,
 }
 
 #[cfg(test)]

@@ -73,6 +73,13 @@ impl Printer {
         }
     }
 
+    /// Something worth knowing that is not a problem: shown unless `--quiet`.
+    pub(crate) fn note(&self, msg: &str) {
+        if !self.quiet {
+            self.stderr_line("note", "1;36", msg);
+        }
+    }
+
     /// Detail: shown with `--verbose`.
     pub(crate) fn info(&self, msg: &str) {
         if self.verbose {

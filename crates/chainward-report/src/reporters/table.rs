@@ -93,6 +93,9 @@ impl Reporter<InventoryReport<'_>> for Table {
             for warning in &s.warnings {
                 writeln!(w, "  {}: {warning}", s.path)?;
             }
+            for note in &s.notes {
+                writeln!(w, "  {}: note: {note}", s.path)?;
+            }
         }
         writeln!(w)?;
         if !r.packages.is_empty() {

@@ -19,7 +19,7 @@ pub(crate) fn scan_report() -> ScanReport {
     let mut report = ScanReport {
         schema_version: 1,
         sources: vec![
-            Source { path: "web/package-lock.json".into(), format: "npm-package-lock-v3".into(), status: SourceStatus::Ok, packages: Some(120), error: None, warnings: vec![] },
+            Source { path: "web/package-lock.json".into(), format: "npm-package-lock-v3".into(), status: SourceStatus::Ok, packages: Some(120), error: None, warnings: vec![], notes: vec![] },
             Source::not_read("broken dir/yarn.lock", "yarn", SourceStatus::Failed, "line 40: expected `:` after the entry header"),
         ],
         findings: vec![

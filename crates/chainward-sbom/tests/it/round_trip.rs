@@ -180,6 +180,7 @@ fn inventory() -> impl Strategy<Value = Inventory> {
                     packages,
                     edges,
                     warnings: vec![],
+                    notes: vec![],
                 },
             );
             b.finish()

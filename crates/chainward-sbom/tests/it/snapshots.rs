@@ -121,6 +121,7 @@ pub(crate) fn small_inventory() -> Inventory {
                 Edge { from: 0, to: 3 },
             ],
             warnings: vec![],
+            notes: vec![],
         },
     );
     b.finish()

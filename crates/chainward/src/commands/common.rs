@@ -63,6 +63,9 @@ pub(crate) fn report_incomplete(inventory: &Inventory, input: &InputArgs, printe
         printer.warn("no lockfile, installed tree or SBOM found");
     }
     for s in &inventory.sources {
+        for note in &s.notes {
+            printer.note(&format!("{}: {note}", s.path));
+        }
         if s.status.is_incomplete() {
             let why = s.error.clone().unwrap_or_else(|| s.warnings.join("; "));
             printer.warn(&format!("{} ({}): {why}", s.path, s.status.as_str()));

@@ -16,3 +16,21 @@ fn top_level_help() {
 fn inventory_help() {
     insta::assert_snapshot!(help(&["inventory"]));
 }
+
+#[test]
+fn scan_help() {
+    insta::assert_snapshot!(help(&["scan"]));
+}
+
+#[test]
+fn sbom_help() {
+    insta::assert_snapshot!(help(&["sbom"]));
+}
+
+#[test]
+fn db_help() {
+    insta::assert_snapshot!(help(&["db"]));
+    insta::assert_snapshot!("db_import_help", help(&["db", "import"]));
+    insta::assert_snapshot!("db_update_help", help(&["db", "update"]));
+    insta::assert_snapshot!("db_status_help", help(&["db", "status"]));
+}

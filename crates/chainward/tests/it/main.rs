@@ -1,6 +1,8 @@
 //! End-to-end tests of the `chainward` binary: arguments, exit codes, outputs.
 mod help;
 mod inventory;
+mod sbom;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
@@ -14,4 +16,15 @@ pub(crate) fn chainward() -> assert_cmd::Command {
 /// The repository's root folder.
 pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A data directory with the demo's advisories imported.
+pub(crate) fn demo_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    chainward()
+        .current_dir(repo_root())
+        .args(["--home", home.path().to_str().unwrap(), "db", "import", "examples/demo/advisories"])
+        .assert()
+        .code(0);
+    home
 }
