@@ -77,7 +77,12 @@ fn measure(bin: &Path, args: &[&str], runs: usize) -> anyhow::Result<Measured> {
         stdout = out.stdout;
     }
     times.sort();
-    Ok(Measured { median: times[times.len() / 2], min: times[0], peak_kib: peak, stdout })
+    Ok(Measured {
+        median: times[times.len() / 2],
+        min: times[0],
+        peak_kib: peak,
+        stdout,
+    })
 }
 
 fn kind_of(file: &str) -> Option<&'static str> {
@@ -103,14 +108,19 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
     let manifest_path = args.shared.join("data/lockfiles/MANIFEST.tsv");
     let manifest = fs_err::read_to_string(&manifest_path)?;
     let mut all_ok = true;
-    println!("chainward inventory on the real lockfiles ({} runs each, median; whole process)", args.runs);
+    println!(
+        "chainward inventory on the real lockfiles ({} runs each, median; whole process)",
+        args.runs
+    );
     println!(
         "{:<48} {:>8} {:>8} {:>9} {:>9} {:>8} {:>12}",
         "file", "ours", "manifest", "median ms", "min ms", "peak MB", "packages/s"
     );
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(file), Some(count)) = (cols.get(3), cols.get(4)) else { continue };
+        let (Some(file), Some(count)) = (cols.get(3), cols.get(4)) else {
+            continue;
+        };
         let Some(kind) = kind_of(file) else {
             println!("{file}: no KIND for this file name");
             all_ok = false;
@@ -118,7 +128,11 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
         };
         let path = args.shared.join("data/lockfiles").join(file);
         let path_str = path.to_string_lossy().into_owned();
-        let m = measure(&args.bin, &["inventory", "--format", "json", "--as", kind, &path_str], args.runs)?;
+        let m = measure(
+            &args.bin,
+            &["inventory", "--format", "json", "--as", kind, &path_str],
+            args.runs,
+        )?;
         let json: serde_json::Value = serde_json::from_slice(&m.stdout)?;
         let ours = json["sources"][0]["packages"].as_u64().unwrap_or(0);
         let pps = ours as f64 / m.median.as_secs_f64();
@@ -146,19 +160,32 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
     if let Some(large) = large {
         let lock = large.join("package-lock.json");
         let lock_str = lock.to_string_lossy().into_owned();
-        let ours = measure(&args.bin, &["inventory", "--format", "json", &lock_str], args.runs)?;
+        let ours = measure(
+            &args.bin,
+            &["inventory", "--format", "json", &lock_str],
+            args.runs,
+        )?;
         let mut times = Vec::new();
         for _ in 0..baseline_runs.max(1) {
             let start = Instant::now();
             let status = Command::new("npx")
-                .args(["--no-install", "@cyclonedx/cyclonedx-npm", "--ignore-npm-errors", "--output-file", "/dev/null"])
+                .args([
+                    "--no-install",
+                    "@cyclonedx/cyclonedx-npm",
+                    "--ignore-npm-errors",
+                    "--output-file",
+                    "/dev/null",
+                ])
                 .current_dir(large)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
                 .context("running npx @cyclonedx/cyclonedx-npm")?;
             if !status.success() {
-                bail!("cyclonedx-npm failed in {} (is it installed? `npm i -g @cyclonedx/cyclonedx-npm`)", large.display());
+                bail!(
+                    "cyclonedx-npm failed in {} (is it installed? `npm i -g @cyclonedx/cyclonedx-npm`)",
+                    large.display()
+                );
             }
             times.push(start.elapsed());
         }
@@ -169,9 +196,20 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
         all_ok &= ok;
         println!();
         println!("side by side on {}:", lock.display());
-        println!("  cyclonedx-npm --ignore-npm-errors: {:.0} ms (median of {})", ms(base), times.len());
-        println!("  chainward inventory:              {:.1} ms (median of {})", ms(ours.median), args.runs);
-        println!("  ratio: {ratio:.0}x faster (target >= 50x): {}", if ok { "MET" } else { "MISSED" });
+        println!(
+            "  cyclonedx-npm --ignore-npm-errors: {:.0} ms (median of {})",
+            ms(base),
+            times.len()
+        );
+        println!(
+            "  chainward inventory:              {:.1} ms (median of {})",
+            ms(ours.median),
+            args.runs
+        );
+        println!(
+            "  ratio: {ratio:.0}x faster (target >= 50x): {}",
+            if ok { "MET" } else { "MISSED" }
+        );
     } else {
         println!("\n(no --large: the side-by-side run with cyclonedx-npm was skipped)");
     }
@@ -181,10 +219,20 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let args = Args::parse();
     if !args.bin.is_file() {
-        bail!("{} not found: run `cargo build --release` first, or pass --bin", args.bin.display());
+        bail!(
+            "{} not found: run `cargo build --release` first, or pass --bin",
+            args.bin.display()
+        );
     }
     let ok = match &args.what {
-        What::Inventory { large, baseline_runs } => inventory(&args, large.as_deref(), *baseline_runs)?,
+        What::Inventory {
+            large,
+            baseline_runs,
+        } => inventory(&args, large.as_deref(), *baseline_runs)?,
     };
-    Ok(if ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE })
+    Ok(if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
 }

@@ -183,7 +183,12 @@ pub struct DbImportArgs {
 #[derive(Debug, Args)]
 pub struct DbUpdateArgs {
     /// Base URL of the OSV exports (`<base>/<ecosystem>/all.zip`).
-    #[arg(long, env = "CHAINWARD_OSV_BASE_URL", default_value = "https://osv-vulnerabilities.storage.googleapis.com", value_name = "URL")]
+    #[arg(
+        long,
+        env = "CHAINWARD_OSV_BASE_URL",
+        default_value = "https://osv-vulnerabilities.storage.googleapis.com",
+        value_name = "URL"
+    )]
     pub base_url: String,
     /// Only these ecosystems (repeatable) [default: npm, crates.io, PyPI]
     #[arg(long = "ecosystem", value_name = "ECOSYSTEM", value_parser = ["npm", "crates.io", "PyPI"])]

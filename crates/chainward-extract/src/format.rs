@@ -64,7 +64,10 @@ impl Format {
 
     /// Parses a KIND name as given to `--as`.
     pub fn from_kind(kind: &str) -> Option<Self> {
-        Self::KINDS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f)
+        Self::KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, f)| *f)
     }
 }
 
@@ -87,7 +90,10 @@ pub enum Detection {
 
 /// Lockfiles that are recognised but not read: reporting them keeps the inventory honest.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("bun.lockb", "bun's binary lockfile (run `bun install --save-text-lockfile` to write bun.lock)"),
+    (
+        "bun.lockb",
+        "bun's binary lockfile (run `bun install --save-text-lockfile` to write bun.lock)",
+    ),
     ("pdm.lock", "PDM lockfile"),
     ("pylock.toml", "PEP 751 Python lockfile"),
     ("pixi.lock", "pixi lockfile"),
@@ -151,11 +157,23 @@ mod tests {
 
     #[test]
     fn detects_supported_unsupported_and_other_files() {
-        assert_eq!(detect("package-lock.json"), Detection::Supported(Format::NpmPackageLock));
-        assert_eq!(detect("requirements-dev.txt"), Detection::Supported(Format::Requirements));
-        assert_eq!(detect("dev-requirements.txt"), Detection::Supported(Format::Requirements));
+        assert_eq!(
+            detect("package-lock.json"),
+            Detection::Supported(Format::NpmPackageLock)
+        );
+        assert_eq!(
+            detect("requirements-dev.txt"),
+            Detection::Supported(Format::Requirements)
+        );
+        assert_eq!(
+            detect("dev-requirements.txt"),
+            Detection::Supported(Format::Requirements)
+        );
         assert!(matches!(detect("bun.lockb"), Detection::Unsupported(_)));
-        assert!(matches!(detect("pylock.dev.toml"), Detection::Unsupported(_)));
+        assert!(matches!(
+            detect("pylock.dev.toml"),
+            Detection::Unsupported(_)
+        ));
         assert_eq!(detect("package.json"), Detection::None);
         assert_eq!(detect("notes.txt"), Detection::None);
     }

@@ -30,7 +30,9 @@ pub enum ExtractError {
         reason: std::io::Error,
     },
     /// A single file whose name says nothing about its format, and no `--as`.
-    #[error("{path}: cannot tell the format from the file name; name it with --as KIND (one of: {kinds})")]
+    #[error(
+        "{path}: cannot tell the format from the file name; name it with --as KIND (one of: {kinds})"
+    )]
     UnknownFormat {
         /// The path as given.
         path: String,
@@ -42,8 +44,16 @@ pub enum ExtractError {
 /// One unit of work found by the walk.
 #[derive(Debug)]
 enum Job {
-    File { path: PathBuf, display: String, format: Format },
-    Tree { path: PathBuf, display: String, format: Format },
+    File {
+        path: PathBuf,
+        display: String,
+        format: Format,
+    },
+    Tree {
+        path: PathBuf,
+        display: String,
+        format: Format,
+    },
     NotRead(Source),
 }
 
@@ -56,10 +66,12 @@ pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, Extrac
     let mut jobs = Vec::new();
     for path in paths {
         let display = display_of(path);
-        let meta = path.metadata().map_err(|reason| ExtractError::Inaccessible {
-            path: display.clone(),
-            reason,
-        })?;
+        let meta = path
+            .metadata()
+            .map_err(|reason| ExtractError::Inaccessible {
+                path: display.clone(),
+                reason,
+            })?;
         if meta.is_dir() {
             walk_dir(path, &display, &mut jobs);
         } else {
@@ -68,8 +80,16 @@ pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, Extrac
     }
     for sbom in &options.sboms {
         let display = display_of(sbom);
-        sbom.metadata().map_err(|reason| ExtractError::Inaccessible { path: display.clone(), reason })?;
-        jobs.push(Job::File { path: sbom.clone(), display, format: Format::Sbom });
+        sbom.metadata()
+            .map_err(|reason| ExtractError::Inaccessible {
+                path: display.clone(),
+                reason,
+            })?;
+        jobs.push(Job::File {
+            path: sbom.clone(),
+            display,
+            format: Format::Sbom,
+        });
     }
     let results: Vec<(Job, Result<Lockfile, ParseError>)> = jobs
         .into_par_iter()
@@ -82,9 +102,22 @@ pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, Extrac
     for (job, result) in results {
         match (job, result) {
             (Job::NotRead(source), _) => builder.add_source(source),
-            (Job::File { display, format, .. } | Job::Tree { display, format, .. }, result) => match result {
+            (
+                Job::File {
+                    display, format, ..
+                }
+                | Job::Tree {
+                    display, format, ..
+                },
+                result,
+            ) => match result {
                 Ok(lockfile) => builder.add_lockfile(display, lockfile),
-                Err(e) => builder.add_source(Source::not_read(display, format.kind(), SourceStatus::Failed, e.to_string())),
+                Err(e) => builder.add_source(Source::not_read(
+                    display,
+                    format.kind(),
+                    SourceStatus::Failed,
+                    e.to_string(),
+                )),
             },
         }
     }
@@ -102,11 +135,19 @@ pub fn extract_file(path: &Path, format: Format) -> Result<Lockfile, ParseError>
 
 fn file_job(path: &Path, display: String, options: &Options) -> Result<Job, ExtractError> {
     if let Some(format) = options.as_format {
-        return Ok(Job::File { path: path.to_path_buf(), display, format });
+        return Ok(Job::File {
+            path: path.to_path_buf(),
+            display,
+            format,
+        });
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match detect(name) {
-        Detection::Supported(format) => Ok(Job::File { path: path.to_path_buf(), display, format }),
+        Detection::Supported(format) => Ok(Job::File {
+            path: path.to_path_buf(),
+            display,
+            format,
+        }),
         Detection::Unsupported(what) => Ok(Job::NotRead(Source::not_read(
             display,
             name,
@@ -115,7 +156,11 @@ fn file_job(path: &Path, display: String, options: &Options) -> Result<Job, Extr
         ))),
         Detection::None => Err(ExtractError::UnknownFormat {
             path: display,
-            kinds: Format::KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            kinds: Format::KINDS
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }
@@ -124,7 +169,11 @@ fn file_job(path: &Path, display: String, options: &Options) -> Result<Job, Extr
 fn display_of(path: &Path) -> String {
     let s = path.to_string_lossy();
     let s = s.strip_prefix("./").unwrap_or(&s);
-    if s.is_empty() { ".".to_owned() } else { s.to_owned() }
+    if s.is_empty() {
+        ".".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 fn join_display(parent: &str, name: &str) -> String {
@@ -139,7 +188,9 @@ fn join_display(parent: &str, name: &str) -> String {
 
 /// fs-err prefixes messages with the path; our sources carry the path already.
 fn strip_path_prefix(msg: &str) -> String {
-    msg.rsplit_once(" at path ").map_or(msg, |(m, _)| m).to_owned()
+    msg.rsplit_once(" at path ")
+        .map_or(msg, |(m, _)| m)
+        .to_owned()
 }
 
 /// Folders that hold no project files of their own.
@@ -148,7 +199,11 @@ const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 fn walk_dir(dir: &Path, display: &str, jobs: &mut Vec<Job>) {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if let Some(format) = tree_format(dir, name) {
-        jobs.push(Job::Tree { path: dir.to_path_buf(), display: display.to_owned(), format });
+        jobs.push(Job::Tree {
+            path: dir.to_path_buf(),
+            display: display.to_owned(),
+            format,
+        });
         return;
     }
     let entries = match fs_err::read_dir(dir) {
@@ -178,7 +233,9 @@ fn walk_dir(dir: &Path, display: &str, jobs: &mut Vec<Job>) {
                 continue;
             }
         };
-        let Ok(file_type) = entry.file_type() else { continue };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
         let entry_name = entry.file_name().to_string_lossy().into_owned();
         if file_type.is_dir() {
             dirs.push(entry_name);
@@ -204,7 +261,11 @@ fn walk_dir(dir: &Path, display: &str, jobs: &mut Vec<Job>) {
                     "npm-shrinkwrap.json in the same folder takes precedence (as npm does)",
                 )));
             }
-            Detection::Supported(format) => jobs.push(Job::File { path: dir.join(f), display: file_display, format }),
+            Detection::Supported(format) => jobs.push(Job::File {
+                path: dir.join(f),
+                display: file_display,
+                format,
+            }),
             Detection::Unsupported(what) => jobs.push(Job::NotRead(Source::not_read(
                 file_display,
                 f.clone(),
@@ -242,13 +303,23 @@ fn is_cargo_vendor(dir: &Path) -> bool {
 fn run(job: &Job) -> Result<Lockfile, ParseError> {
     match job {
         Job::NotRead(_) => Ok(Lockfile::default()),
-        Job::Tree { path, display, format } => match format {
+        Job::Tree {
+            path,
+            display,
+            format,
+        } => match format {
             Format::NodeModules => chainward_npm::node_modules::scan(path, display),
             Format::SitePackages => chainward_python::site_packages::scan(path, display),
             Format::CargoVendor => chainward_cargo::vendor::scan(path, display),
-            other => Err(ParseError::whole_file(format!("{other} is not an installed tree"))),
+            other => Err(ParseError::whole_file(format!(
+                "{other} is not an installed tree"
+            ))),
         },
-        Job::File { path, display, format } => {
+        Job::File {
+            path,
+            display,
+            format,
+        } => {
             let text = read_text(path)?;
             parse_text(*format, &text, display)
         }
@@ -256,7 +327,12 @@ fn run(job: &Job) -> Result<Lockfile, ParseError> {
 }
 
 fn read_text(path: &Path) -> Result<String, ParseError> {
-    let io = |e: std::io::Error| ParseError::whole_file(format!("cannot read: {}", strip_path_prefix(&e.to_string())));
+    let io = |e: std::io::Error| {
+        ParseError::whole_file(format!(
+            "cannot read: {}",
+            strip_path_prefix(&e.to_string())
+        ))
+    };
     let len = fs_err::metadata(path).map_err(io)?.len();
     if len > MAX_FILE_BYTES {
         return Err(ParseError::whole_file(format!(
@@ -266,7 +342,11 @@ fn read_text(path: &Path) -> Result<String, ParseError> {
     let bytes = fs_err::read(path).map_err(io)?;
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         ParseError::at_line(
             u32::try_from(line).unwrap_or(u32::MAX),
             format!("not UTF-8 text (invalid byte at offset {offset})"),
@@ -301,8 +381,8 @@ fn parse_text(format: Format, text: &str, display: &str) -> Result<Lockfile, Par
             chainward_python::requirements::parse(text, display, &mut read_include)
         }
         Format::Sbom => chainward_sbom::parse(text, display),
-        Format::NodeModules | Format::SitePackages | Format::CargoVendor => {
-            Err(ParseError::whole_file(format!("{format} is an installed tree, not a file")))
-        }
+        Format::NodeModules | Format::SitePackages | Format::CargoVendor => Err(
+            ParseError::whole_file(format!("{format} is an installed tree, not a file")),
+        ),
     }
 }

@@ -123,7 +123,12 @@ impl ScanReport {
             }
         }
         // Findings are sorted most severe first, so each group's first is its worst.
-        groups.sort_by(|a, b| b.1[0].severity.cmp(&a.1[0].severity).then_with(|| a.0.cmp(b.0)));
+        groups.sort_by(|a, b| {
+            b.1[0]
+                .severity
+                .cmp(&a.1[0].severity)
+                .then_with(|| a.0.cmp(b.0))
+        });
         groups
     }
 }

@@ -3,7 +3,11 @@
 //! The lockfile conformance suites (copied from `shared/conformance/lockfile-*` into each
 //! crate's `tests/fixtures/conformance/`) are loaded with [`load_suite`]; a parser's result
 //! is turned into [`Observed`] packages by the caller and compared with [`check_case`].
-#![allow(clippy::unwrap_used, clippy::missing_panics_doc, clippy::disallowed_methods)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    clippy::disallowed_methods
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -110,7 +114,11 @@ pub fn check_case(
         name: o.name.clone(),
         version: o.version.clone(),
         commit: o.commit.clone(),
-        dep_groups: if asserts_groups { o.dep_groups.clone() } else { Vec::new() },
+        dep_groups: if asserts_groups {
+            o.dep_groups.clone()
+        } else {
+            Vec::new()
+        },
         line: if case.lines_asserted { o.line } else { None },
     };
     let mut want: Vec<Observed> = expected.iter().map(project).collect();

@@ -22,7 +22,13 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, most severe first.
-    pub const ALL_DESC: [Self; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::None];
+    pub const ALL_DESC: [Self; 5] = [
+        Self::Critical,
+        Self::High,
+        Self::Medium,
+        Self::Low,
+        Self::None,
+    ];
 
     /// The lowercase name.
     pub fn as_str(self) -> &'static str {
@@ -112,8 +118,12 @@ impl FindingCode {
     /// One sentence on what the code means, for reports and SARIF rule help.
     pub fn description(self) -> &'static str {
         match self {
-            Self::KnownMalicious => "The installed version is a known-malicious package: treat every machine that installed it as compromised.",
-            Self::KnownVulnerability => "The installed version is affected by a published vulnerability.",
+            Self::KnownMalicious => {
+                "The installed version is a known-malicious package: treat every machine that installed it as compromised."
+            }
+            Self::KnownVulnerability => {
+                "The installed version is affected by a published vulnerability."
+            }
             Self::Unmaintained => "The crate is unmaintained according to a RustSec advisory.",
             Self::Unsound => "The crate has unsound APIs according to a RustSec advisory.",
             Self::AdvisoryNotice => "A RustSec informational notice applies to this crate.",
@@ -190,7 +200,11 @@ mod tests {
         for c in FindingCode::ALL {
             assert!(seen.insert(c.as_str()), "duplicate code {c}");
             assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
-            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+            assert!(
+                c.as_str()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-')
+            );
         }
     }
 

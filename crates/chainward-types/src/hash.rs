@@ -219,8 +219,14 @@ mod tests {
 
     #[test]
     fn parses_prefixed_hashes() {
-        let h = Hash::from_prefixed("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855").unwrap();
-        assert_eq!(h.hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        let h = Hash::from_prefixed(
+            "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+        )
+        .unwrap();
+        assert_eq!(
+            h.hex,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
         assert!(Hash::from_prefixed("sha256:abc").is_err());
     }
 

@@ -223,14 +223,22 @@ impl InventoryBuilder {
         }
         for (i, p) in packages.iter_mut().enumerate() {
             p.bundled = bundled_all[i];
-            p.dependencies = deps.remove(&i).map(|s| s.into_iter().collect()).unwrap_or_default();
+            p.dependencies = deps
+                .remove(&i)
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default();
             p.locations.sort();
             p.locations.dedup();
             p.hashes.sort();
             p.hashes.dedup();
         }
         packages.sort_by(|a, b| {
-            (a.ecosystem, &a.name, &a.version, &a.origin).cmp(&(b.ecosystem, &b.name, &b.version, &b.origin))
+            (a.ecosystem, &a.name, &a.version, &a.origin).cmp(&(
+                b.ecosystem,
+                &b.name,
+                &b.version,
+                &b.origin,
+            ))
         });
         Inventory { sources, packages }
     }
@@ -277,64 +285,104 @@ mod tests {
     #[test]
     fn merges_same_package_across_files_production_wins() {
         let mut b = InventoryBuilder::new();
-        let url = Origin::Registry { url: Some("https://registry.npmjs.org/a/-/a-1.0.0.tgz".into()) };
-        b.add_lockfile("x/package-lock.json", Lockfile {
-            format: "npm-package-lock-v3".into(),
-            packages: vec![pkg("a", "1.0.0", url, &[Scope::Dev], "x/package-lock.json")],
-            ..Lockfile::default()
-        });
-        b.add_lockfile("y/pnpm-lock.yaml", Lockfile {
-            format: "pnpm-v9".into(),
-            packages: vec![pkg("a", "1.0.0", Origin::registry(), &[], "y/pnpm-lock.yaml")],
-            ..Lockfile::default()
-        });
+        let url = Origin::Registry {
+            url: Some("https://registry.npmjs.org/a/-/a-1.0.0.tgz".into()),
+        };
+        b.add_lockfile(
+            "x/package-lock.json",
+            Lockfile {
+                format: "npm-package-lock-v3".into(),
+                packages: vec![pkg("a", "1.0.0", url, &[Scope::Dev], "x/package-lock.json")],
+                ..Lockfile::default()
+            },
+        );
+        b.add_lockfile(
+            "y/pnpm-lock.yaml",
+            Lockfile {
+                format: "pnpm-v9".into(),
+                packages: vec![pkg(
+                    "a",
+                    "1.0.0",
+                    Origin::registry(),
+                    &[],
+                    "y/pnpm-lock.yaml",
+                )],
+                ..Lockfile::default()
+            },
+        );
         let inv = b.finish();
         assert_eq!(inv.packages.len(), 1);
         assert!(inv.packages[0].scopes.is_empty());
         assert_eq!(inv.packages[0].locations.len(), 2);
-        assert!(matches!(&inv.packages[0].origin, Origin::Registry { url: Some(_) }));
+        assert!(matches!(
+            &inv.packages[0].origin,
+            Origin::Registry { url: Some(_) }
+        ));
     }
 
     #[test]
     fn dev_in_one_place_and_optional_in_another_is_dev_optional() {
         let mut b = InventoryBuilder::new();
-        b.add_lockfile("p", Lockfile {
-            format: "f".into(),
-            packages: vec![
-                pkg("a", "1.0.0", Origin::registry(), &[Scope::Dev], "p"),
-                pkg("a", "1.0.0", Origin::registry(), &[Scope::Optional], "p"),
-            ],
-            ..Lockfile::default()
-        });
+        b.add_lockfile(
+            "p",
+            Lockfile {
+                format: "f".into(),
+                packages: vec![
+                    pkg("a", "1.0.0", Origin::registry(), &[Scope::Dev], "p"),
+                    pkg("a", "1.0.0", Origin::registry(), &[Scope::Optional], "p"),
+                ],
+                ..Lockfile::default()
+            },
+        );
         let inv = b.finish();
-        assert_eq!(inv.packages[0].scopes, [Scope::Dev, Scope::Optional].into_iter().collect());
+        assert_eq!(
+            inv.packages[0].scopes,
+            [Scope::Dev, Scope::Optional].into_iter().collect()
+        );
     }
 
     #[test]
     fn keeps_other_origins_apart_and_maps_edges_to_purls() {
         let mut b = InventoryBuilder::new();
-        let git = Origin::Git { url: "https://github.com/o/a".into(), commit: Some("abc".into()), reference: None };
-        b.add_lockfile("p", Lockfile {
-            format: "f".into(),
-            packages: vec![
-                pkg("a", "1.0.0", Origin::registry(), &[], "p"),
-                pkg("a", "1.0.0", git, &[], "p"),
-                pkg("b", "2.0.0", Origin::registry(), &[], "p"),
-            ],
-            edges: vec![Edge { from: 2, to: 1 }],
-            warnings: vec![],
-            notes: vec![],
-        });
+        let git = Origin::Git {
+            url: "https://github.com/o/a".into(),
+            commit: Some("abc".into()),
+            reference: None,
+        };
+        b.add_lockfile(
+            "p",
+            Lockfile {
+                format: "f".into(),
+                packages: vec![
+                    pkg("a", "1.0.0", Origin::registry(), &[], "p"),
+                    pkg("a", "1.0.0", git, &[], "p"),
+                    pkg("b", "2.0.0", Origin::registry(), &[], "p"),
+                ],
+                edges: vec![Edge { from: 2, to: 1 }],
+                warnings: vec![],
+                notes: vec![],
+            },
+        );
         let inv = b.finish();
         assert_eq!(inv.packages.len(), 3);
         let b_pkg = inv.packages.iter().find(|p| p.name == "b").unwrap();
-        assert_eq!(b_pkg.dependencies, vec!["pkg:npm/a@1.0.0?vcs_url=git%2Bhttps://github.com/o/a%40abc".to_owned()]);
+        assert_eq!(
+            b_pkg.dependencies,
+            vec!["pkg:npm/a@1.0.0?vcs_url=git%2Bhttps://github.com/o/a%40abc".to_owned()]
+        );
     }
 
     #[test]
     fn warnings_make_a_source_partial_and_the_inventory_incomplete() {
         let mut b = InventoryBuilder::new();
-        b.add_lockfile("p", Lockfile { format: "f".into(), warnings: vec!["line 3: bad".into()], ..Lockfile::default() });
+        b.add_lockfile(
+            "p",
+            Lockfile {
+                format: "f".into(),
+                warnings: vec!["line 3: bad".into()],
+                ..Lockfile::default()
+            },
+        );
         let inv = b.finish();
         assert_eq!(inv.sources[0].status, SourceStatus::Partial);
         assert!(inv.is_incomplete());

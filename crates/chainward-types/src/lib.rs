@@ -1,7 +1,7 @@
 //! chainward's domain model, shared by every other crate.
 //!
 //! Purpose: one vocabulary for what a project depends on — [`Ecosystem`], [`Package`],
-//! [`Origin`], [`Hash`], [`Scope`], [`Location`] — plus the [`Lockfile`] that every parser
+//! [`Origin`], [`Hash`](struct@Hash), [`Scope`], [`Location`] — plus the [`Lockfile`] that every parser
 //! returns and the [`ParseError`] it fails with.
 //!
 //! Invariants:
@@ -27,6 +27,4 @@ pub use finding::{AdvisoryRef, Finding, FindingCode, PackageRef, Severity};
 pub use hash::{Hash, HashAlgorithm};
 pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;
-pub use model::{
-    Edge, Ecosystem, Location, Lockfile, Origin, Package, Scope, normalize_name,
-};
+pub use model::{Ecosystem, Edge, Location, Lockfile, Origin, Package, Scope, normalize_name};

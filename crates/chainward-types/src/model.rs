@@ -229,7 +229,12 @@ pub struct Package {
 
 impl Package {
     /// A package with a normalised name and no hashes, scopes or locations yet.
-    pub fn new(ecosystem: Ecosystem, name: &str, version: impl Into<String>, origin: Origin) -> Self {
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: &str,
+        version: impl Into<String>,
+        origin: Origin,
+    ) -> Self {
         let mut p = Self {
             ecosystem,
             name: normalize_name(ecosystem, name),
@@ -251,7 +256,8 @@ impl Package {
 
     /// Recomputes [`Package::purl`] after the name, version or origin changed.
     pub fn refresh_purl(&mut self) {
-        self.purl = crate::purl::for_package(self.ecosystem, &self.name, &self.version, &self.origin);
+        self.purl =
+            crate::purl::for_package(self.ecosystem, &self.name, &self.version, &self.origin);
     }
 
     /// Adds a hash unless an equal one is already recorded.
@@ -301,9 +307,18 @@ mod tests {
 
     #[test]
     fn normalizes_pypi_names_per_pep_503() {
-        assert_eq!(normalize_name(Ecosystem::PyPI, "Friendly-Bard"), "friendly-bard");
-        assert_eq!(normalize_name(Ecosystem::PyPI, "FRIENDLY__bard"), "friendly-bard");
-        assert_eq!(normalize_name(Ecosystem::PyPI, "friendly.-._bard"), "friendly-bard");
+        assert_eq!(
+            normalize_name(Ecosystem::PyPI, "Friendly-Bard"),
+            "friendly-bard"
+        );
+        assert_eq!(
+            normalize_name(Ecosystem::PyPI, "FRIENDLY__bard"),
+            "friendly-bard"
+        );
+        assert_eq!(
+            normalize_name(Ecosystem::PyPI, "friendly.-._bard"),
+            "friendly-bard"
+        );
         assert_eq!(normalize_name(Ecosystem::Npm, "JSONStream"), "JSONStream");
     }
 

@@ -42,7 +42,9 @@ pub fn for_package(ecosystem: Ecosystem, name: &str, version: &str, origin: &Ori
                 out.push_str(&encode_component(name));
             }
         }
-        Ecosystem::PyPI => out.push_str(&encode_component(&name.to_ascii_lowercase().replace('_', "-"))),
+        Ecosystem::PyPI => out.push_str(&encode_component(
+            &name.to_ascii_lowercase().replace('_', "-"),
+        )),
         Ecosystem::CratesIo => out.push_str(&encode_component(name)),
     }
     if !version.is_empty() {
@@ -67,17 +69,27 @@ fn qualifiers(ecosystem: Ecosystem, name: &str, origin: &Origin) -> Vec<(&'stati
                 q.push(("repository_url", base));
             }
         }
-        Origin::Git { url, commit, reference } => {
-            let url = if url.starts_with("git+") || url.starts_with("git://") || url.starts_with("git@") {
+        Origin::Git {
+            url,
+            commit,
+            reference,
+        } => {
+            let url = if url.starts_with("git+")
+                || url.starts_with("git://")
+                || url.starts_with("git@")
+            {
                 url.clone()
             } else {
                 format!("git+{url}")
             };
             let at = commit.as_deref().or(reference.as_deref());
-            q.push(("vcs_url", match at {
-                Some(at) => format!("{url}@{at}"),
-                None => url,
-            }));
+            q.push((
+                "vcs_url",
+                match at {
+                    Some(at) => format!("{url}@{at}"),
+                    None => url,
+                },
+            ));
         }
         Origin::Url { url } => q.push(("download_url", url.clone())),
         Origin::Registry { url: None } | Origin::Path { .. } | Origin::Workspace { .. } => {}
@@ -97,13 +109,22 @@ fn non_default_registry(ecosystem: Ecosystem, name: &str, url: &str) -> Option<S
         .unwrap_or("")
         .to_ascii_lowercase();
     let default = match ecosystem {
-        Ecosystem::Npm => matches!(host.as_str(), "registry.npmjs.org" | "registry.yarnpkg.com" | "registry.npmjs.com"),
+        Ecosystem::Npm => matches!(
+            host.as_str(),
+            "registry.npmjs.org" | "registry.yarnpkg.com" | "registry.npmjs.com"
+        ),
         Ecosystem::CratesIo => {
             url == "registry+https://github.com/rust-lang/crates.io-index"
                 || url == "sparse+https://index.crates.io/"
-                || matches!(host.as_str(), "static.crates.io" | "crates.io" | "index.crates.io")
+                || matches!(
+                    host.as_str(),
+                    "static.crates.io" | "crates.io" | "index.crates.io"
+                )
         }
-        Ecosystem::PyPI => matches!(host.as_str(), "pypi.org" | "files.pythonhosted.org" | "pypi.python.org"),
+        Ecosystem::PyPI => matches!(
+            host.as_str(),
+            "pypi.org" | "files.pythonhosted.org" | "pypi.python.org"
+        ),
     };
     if default {
         return None;
@@ -127,21 +148,40 @@ mod tests {
 
     #[test]
     fn encodes_scoped_npm_names() {
-        assert_eq!(for_package(Ecosystem::Npm, "@scope/name", "1.2.3", &reg()), "pkg:npm/%40scope/name@1.2.3");
-        assert_eq!(for_package(Ecosystem::Npm, "chalk", "5.6.1", &reg()), "pkg:npm/chalk@5.6.1");
+        assert_eq!(
+            for_package(Ecosystem::Npm, "@scope/name", "1.2.3", &reg()),
+            "pkg:npm/%40scope/name@1.2.3"
+        );
+        assert_eq!(
+            for_package(Ecosystem::Npm, "chalk", "5.6.1", &reg()),
+            "pkg:npm/chalk@5.6.1"
+        );
     }
 
     #[test]
     fn encodes_build_metadata_and_pypi_names() {
-        assert_eq!(for_package(Ecosystem::CratesIo, "serde", "1.0.0+abc", &reg()), "pkg:cargo/serde@1.0.0%2Babc");
-        assert_eq!(for_package(Ecosystem::PyPI, "zope-interface", "1!2.0", &reg()), "pkg:pypi/zope-interface@1%212.0");
+        assert_eq!(
+            for_package(Ecosystem::CratesIo, "serde", "1.0.0+abc", &reg()),
+            "pkg:cargo/serde@1.0.0%2Babc"
+        );
+        assert_eq!(
+            for_package(Ecosystem::PyPI, "zope-interface", "1!2.0", &reg()),
+            "pkg:pypi/zope-interface@1%212.0"
+        );
     }
 
     #[test]
     fn default_registry_has_no_qualifier_but_others_do() {
-        let npmjs = Origin::Registry { url: Some("https://registry.npmjs.org/a/-/a-1.0.0.tgz".into()) };
-        assert_eq!(for_package(Ecosystem::Npm, "a", "1.0.0", &npmjs), "pkg:npm/a@1.0.0");
-        let other = Origin::Registry { url: Some("https://npm.example.com/a/-/a-1.0.0.tgz".into()) };
+        let npmjs = Origin::Registry {
+            url: Some("https://registry.npmjs.org/a/-/a-1.0.0.tgz".into()),
+        };
+        assert_eq!(
+            for_package(Ecosystem::Npm, "a", "1.0.0", &npmjs),
+            "pkg:npm/a@1.0.0"
+        );
+        let other = Origin::Registry {
+            url: Some("https://npm.example.com/a/-/a-1.0.0.tgz".into()),
+        };
         assert_eq!(
             for_package(Ecosystem::Npm, "a", "1.0.0", &other),
             "pkg:npm/a@1.0.0?repository_url=https://npm.example.com"
@@ -150,7 +190,11 @@ mod tests {
 
     #[test]
     fn git_origin_gets_vcs_url() {
-        let git = Origin::Git { url: "https://github.com/a/b.git".into(), commit: Some("0123abc".into()), reference: None };
+        let git = Origin::Git {
+            url: "https://github.com/a/b.git".into(),
+            commit: Some("0123abc".into()),
+            reference: None,
+        };
         assert_eq!(
             for_package(Ecosystem::CratesIo, "b", "0.1.0", &git),
             "pkg:cargo/b@0.1.0?vcs_url=git%2Bhttps://github.com/a/b.git%400123abc"

@@ -16,8 +16,8 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use chainward_advisory::{AdvisoryDb, DbError, PackageAdvisory};
 use chainward_advisory::severity::AdvisoryKind;
+use chainward_advisory::{AdvisoryDb, DbError, PackageAdvisory};
 use chainward_report::NotChecked;
 use chainward_types::{
     AdvisoryRef, Ecosystem, Finding, FindingCode, Inventory, Origin, Package, PackageRef, Severity,
@@ -33,7 +33,12 @@ pub(crate) struct MatchOutcome {
 }
 
 fn package_ref(p: &Package) -> PackageRef {
-    PackageRef { ecosystem: p.ecosystem, name: p.name.clone(), version: p.version.clone(), purl: p.purl.clone() }
+    PackageRef {
+        ecosystem: p.ecosystem,
+        name: p.name.clone(),
+        version: p.version.clone(),
+        purl: p.purl.clone(),
+    }
 }
 
 fn not_checked_reason(p: &Package) -> Option<String> {
@@ -45,10 +50,17 @@ fn not_checked_reason(p: &Package) -> Option<String> {
         Origin::Registry { .. } | Origin::Workspace { .. } => None,
         Origin::Git { url, commit, .. } => Some(format!(
             "git origin ({url}{}): registry advisories do not apply by name",
-            commit.as_deref().map(|c| format!("#{c}")).unwrap_or_default()
+            commit
+                .as_deref()
+                .map(|c| format!("#{c}"))
+                .unwrap_or_default()
         )),
-        Origin::Url { url } => Some(format!("URL origin ({url}): registry advisories do not apply by name")),
-        Origin::Path { path } => Some(format!("path origin ({path}): registry advisories do not apply by name")),
+        Origin::Url { url } => Some(format!(
+            "URL origin ({url}): registry advisories do not apply by name"
+        )),
+        Origin::Path { path } => Some(format!(
+            "path origin ({path}): registry advisories do not apply by name"
+        )),
     }
 }
 
@@ -105,12 +117,18 @@ struct Hit {
 }
 
 /// Matches every package of `inventory` against the database.
-pub(crate) fn match_inventory(inventory: &Inventory, db: &AdvisoryDb) -> Result<MatchOutcome, DbError> {
+pub(crate) fn match_inventory(
+    inventory: &Inventory,
+    db: &AdvisoryDb,
+) -> Result<MatchOutcome, DbError> {
     let keys: HashSet<(Ecosystem, String)> = db.package_keys()?;
     let mut out = MatchOutcome::default();
     for pkg in &inventory.packages {
         if let Some(reason) = not_checked_reason(pkg) {
-            out.not_checked.push(NotChecked { package: package_ref(pkg), reason });
+            out.not_checked.push(NotChecked {
+                package: package_ref(pkg),
+                reason,
+            });
             continue;
         }
         if !pkg.origin.is_registry() || !keys.contains(&(pkg.ecosystem, pkg.name.clone())) {
@@ -129,7 +147,11 @@ pub(crate) fn match_inventory(inventory: &Inventory, db: &AdvisoryDb) -> Result<
                 }
             };
             match chainward_version::assess(pkg.ecosystem, &pkg.name, &pkg.version, &affected) {
-                Ok(a) if a.affected => hits.push(Hit { adv, fixed_in: a.fixed_in, next_fix: a.next_fix }),
+                Ok(a) if a.affected => hits.push(Hit {
+                    adv,
+                    fixed_in: a.fixed_in,
+                    next_fix: a.next_fix,
+                }),
                 Ok(_) => {}
                 Err(e) => out.not_checked.push(NotChecked {
                     package: package_ref(pkg),
@@ -141,7 +163,10 @@ pub(crate) fn match_inventory(inventory: &Inventory, db: &AdvisoryDb) -> Result<
         let mut package_fix: Option<Option<String>> = None;
         for group in groups {
             let finding = finding_for(pkg, &group);
-            if !matches!(finding.code, FindingCode::Unmaintained | FindingCode::Unsound | FindingCode::AdvisoryNotice) {
+            if !matches!(
+                finding.code,
+                FindingCode::Unmaintained | FindingCode::Unsound | FindingCode::AdvisoryNotice
+            ) {
                 let fix = group
                     .iter()
                     .filter_map(|h| h.next_fix.clone())
@@ -149,7 +174,11 @@ pub(crate) fn match_inventory(inventory: &Inventory, db: &AdvisoryDb) -> Result<
                 package_fix = Some(match (package_fix, fix) {
                     (None, f) => f,
                     (Some(Some(a)), Some(b)) => Some(
-                        if compare_versions(pkg.ecosystem, &a, &b) == Ordering::Less { b } else { a },
+                        if compare_versions(pkg.ecosystem, &a, &b) == Ordering::Less {
+                            b
+                        } else {
+                            a
+                        },
                     ),
                     (Some(_), _) => None,
                 });
@@ -189,29 +218,51 @@ fn group_by_alias(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
 fn finding_for(pkg: &Package, group: &[Hit]) -> Finding {
     let primary = group
         .iter()
-        .min_by(|a, b| id_rank(&a.adv.id).cmp(&id_rank(&b.adv.id)).then_with(|| a.adv.id.cmp(&b.adv.id)))
+        .min_by(|a, b| {
+            id_rank(&a.adv.id)
+                .cmp(&id_rank(&b.adv.id))
+                .then_with(|| a.adv.id.cmp(&b.adv.id))
+        })
         .map(|h| &h.adv);
     let Some(primary) = primary else {
         unreachable!("groups are never empty")
     };
-    let malicious = group.iter().any(|h| h.adv.kind == AdvisoryKind::KnownMalicious);
-    let code = if malicious { FindingCode::KnownMalicious } else { code_of(primary.kind) };
+    let malicious = group
+        .iter()
+        .any(|h| h.adv.kind == AdvisoryKind::KnownMalicious);
+    let code = if malicious {
+        FindingCode::KnownMalicious
+    } else {
+        code_of(primary.kind)
+    };
     let severity = if malicious {
         Severity::Critical
     } else {
-        group.iter().map(|h| severity_of(&h.adv)).max().unwrap_or(Severity::None)
+        group
+            .iter()
+            .map(|h| severity_of(&h.adv))
+            .max()
+            .unwrap_or(Severity::None)
     };
     let scored = group
         .iter()
         .filter(|h| h.adv.score.is_some())
-        .max_by(|a, b| a.adv.score.partial_cmp(&b.adv.score).unwrap_or(Ordering::Equal));
+        .max_by(|a, b| {
+            a.adv
+                .score
+                .partial_cmp(&b.adv.score)
+                .unwrap_or(Ordering::Equal)
+        });
     let mut aliases: BTreeSet<String> = BTreeSet::new();
     for h in group {
         aliases.insert(h.adv.id.clone());
         aliases.extend(h.adv.aliases.iter().cloned());
     }
     aliases.remove(&primary.id);
-    let mut fixed: Vec<String> = group.iter().flat_map(|h| h.fixed_in.iter().cloned()).collect();
+    let mut fixed: Vec<String> = group
+        .iter()
+        .flat_map(|h| h.fixed_in.iter().cloned())
+        .collect();
     fixed.sort_by(|a, b| compare_versions(pkg.ecosystem, a, b));
     fixed.dedup();
     let summary = primary
@@ -220,10 +271,26 @@ fn finding_for(pkg: &Package, group: &[Hit]) -> Finding {
         .or_else(|| group.iter().find_map(|h| h.adv.summary.clone()))
         .unwrap_or_default();
     let message = match code {
-        FindingCode::KnownMalicious => format!("{} {} is a known-malicious version ({})", pkg.name, pkg.version, primary.id),
+        FindingCode::KnownMalicious => format!(
+            "{} {} is a known-malicious version ({})",
+            pkg.name, pkg.version, primary.id
+        ),
         FindingCode::Unmaintained => format!("{} is unmaintained ({})", pkg.name, primary.id),
-        FindingCode::Unsound => format!("{} {} has unsound APIs ({})", pkg.name, pkg.version, primary.id),
-        _ => format!("{} {} is affected by {}{}", pkg.name, pkg.version, primary.id, if summary.is_empty() { String::new() } else { format!(": {summary}") }),
+        FindingCode::Unsound => format!(
+            "{} {} has unsound APIs ({})",
+            pkg.name, pkg.version, primary.id
+        ),
+        _ => format!(
+            "{} {} is affected by {}{}",
+            pkg.name,
+            pkg.version,
+            primary.id,
+            if summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {summary}")
+            }
+        ),
     };
     Finding {
         code,

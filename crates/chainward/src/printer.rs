@@ -20,7 +20,9 @@ impl Printer {
         let color = match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
         Self {
             quiet: global.quiet,
@@ -36,7 +38,10 @@ impl Printer {
     }
 
     /// Writes a rendered result to stdout, buffered.
-    pub(crate) fn result(&self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    pub(crate) fn result(
+        &self,
+        render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         let stdout = io::stdout();
         let mut w = io::BufWriter::new(stdout.lock());
         render(&mut w)?;

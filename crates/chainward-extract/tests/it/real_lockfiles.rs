@@ -33,12 +33,25 @@ fn compact(lockfile: &Lockfile) -> String {
     let mut out = String::new();
     writeln!(out, "format: {}", lockfile.format).unwrap();
     writeln!(out, "packages: {}", lockfile.packages.len()).unwrap();
-    writeln!(out, "entries: {}", lockfile.packages.iter().map(|p| p.locations.len()).sum::<usize>()).unwrap();
+    writeln!(
+        out,
+        "entries: {}",
+        lockfile
+            .packages
+            .iter()
+            .map(|p| p.locations.len())
+            .sum::<usize>()
+    )
+    .unwrap();
     writeln!(out, "edges: {}", lockfile.edges.len()).unwrap();
     writeln!(out, "warnings: {:?}", lockfile.warnings).unwrap();
     writeln!(out, "notes: {}", lockfile.notes.len()).unwrap();
     for p in &lockfile.packages {
-        let scopes: Vec<String> = p.scopes.iter().map(|s| format!("{s:?}").to_lowercase()).collect();
+        let scopes: Vec<String> = p
+            .scopes
+            .iter()
+            .map(|s| format!("{s:?}").to_lowercase())
+            .collect();
         let hashes: Vec<&str> = p.hashes.iter().map(|h| h.algorithm.as_str()).collect();
         let loc = p.locations.first();
         let origin = match &p.origin {
@@ -54,7 +67,8 @@ fn compact(lockfile: &Lockfile) -> String {
             if p.direct { " direct" } else { "" },
             if p.bundled { " bundled" } else { "" },
             hashes.join(","),
-            loc.and_then(|l| l.line).map_or("-".to_owned(), |l| l.to_string()),
+            loc.and_then(|l| l.line)
+                .map_or("-".to_owned(), |l| l.to_string()),
             loc.and_then(|l| l.key.as_deref()).unwrap_or(""),
         )
         .unwrap();
@@ -90,10 +104,16 @@ fn real_lockfiles_match_manifest_counts_and_snapshots() {
         let want = expected_count(file, manifest_count);
         let entries: usize = lockfile.packages.iter().map(|p| p.locations.len()).sum();
         if entries != want {
-            failures.push(format!("{file}: {entries} entries ({} packages), expected {want}", lockfile.packages.len()));
+            failures.push(format!(
+                "{file}: {entries} entries ({} packages), expected {want}",
+                lockfile.packages.len()
+            ));
         }
         if !lockfile.warnings.is_empty() {
-            failures.push(format!("{file}: a real lockfile gave warnings: {:?}", lockfile.warnings));
+            failures.push(format!(
+                "{file}: a real lockfile gave warnings: {:?}",
+                lockfile.warnings
+            ));
         }
         let name = file.replace('/', "__");
         insta::with_settings!({snapshot_path => "snapshots/real", prepend_module_to_snapshot => false}, {

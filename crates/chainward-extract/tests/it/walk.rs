@@ -71,10 +71,22 @@ fn reads_every_lockfile_under_a_folder_and_merges_packages() {
     write(dir.path(), "web/package-lock.json", PACKAGE_LOCK);
     let inv = run(dir.path());
     assert_eq!(inv.sources.len(), 3, "{:#?}", inv.sources);
-    assert!(inv.sources.iter().all(|s| s.status == SourceStatus::Ok), "{:#?}", inv.sources);
+    assert!(
+        inv.sources.iter().all(|s| s.status == SourceStatus::Ok),
+        "{:#?}",
+        inv.sources
+    );
     let itoa = inv.packages.iter().find(|p| p.name == "itoa").unwrap();
-    assert_eq!(itoa.locations.len(), 2, "the same crate in two lockfiles is one package");
-    assert!(inv.packages.iter().any(|p| p.name == "is-number" && p.version == "7.0.0"));
+    assert_eq!(
+        itoa.locations.len(),
+        2,
+        "the same crate in two lockfiles is one package"
+    );
+    assert!(
+        inv.packages
+            .iter()
+            .any(|p| p.name == "is-number" && p.version == "7.0.0")
+    );
     assert!(!inv.is_incomplete());
 }
 
@@ -82,13 +94,20 @@ fn reads_every_lockfile_under_a_folder_and_merges_packages() {
 fn a_broken_lockfile_fails_with_its_line_and_makes_the_inventory_incomplete() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "ok/Cargo.lock", CARGO_LOCK);
-    write(dir.path(), "bad/Cargo.lock", "version = 4\n\n[[package]\nname = \"x\"\n");
+    write(
+        dir.path(),
+        "bad/Cargo.lock",
+        "version = 4\n\n[[package]\nname = \"x\"\n",
+    );
     let inv = run(dir.path());
     let bad = source(&inv, "bad/Cargo.lock");
     assert_eq!(bad.status, SourceStatus::Failed);
     assert!(bad.error.as_deref().unwrap().contains("line 3"), "{bad:?}");
     assert!(inv.is_incomplete());
-    assert!(inv.packages.iter().any(|p| p.name == "itoa"), "the good lockfile is still read");
+    assert!(
+        inv.packages.iter().any(|p| p.name == "itoa"),
+        "the good lockfile is still read"
+    );
 }
 
 #[test]
@@ -108,7 +127,10 @@ fn shrinkwrap_takes_precedence_over_package_lock() {
     write(dir.path(), "package-lock.json", PACKAGE_LOCK);
     write(dir.path(), "npm-shrinkwrap.json", PACKAGE_LOCK);
     let inv = run(dir.path());
-    assert_eq!(source(&inv, "package-lock.json").status, SourceStatus::Skipped);
+    assert_eq!(
+        source(&inv, "package-lock.json").status,
+        SourceStatus::Skipped
+    );
     let sw = source(&inv, "npm-shrinkwrap.json");
     assert_eq!(sw.status, SourceStatus::Ok);
     assert!(sw.format.starts_with("npm-shrinkwrap-v"), "{}", sw.format);
@@ -118,7 +140,11 @@ fn shrinkwrap_takes_precedence_over_package_lock() {
 #[test]
 fn build_caches_and_vcs_folders_are_not_walked() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "target/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55");
+    write(
+        dir.path(),
+        "target/CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55",
+    );
     write(dir.path(), "target/debug/Cargo.lock", "not toml [[[");
     write(dir.path(), ".git/Cargo.lock", "not toml [[[");
     let inv = run(dir.path());
@@ -129,8 +155,16 @@ fn build_caches_and_vcs_folders_are_not_walked() {
 fn lockfiles_inside_node_modules_are_not_project_lockfiles() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "package-lock.json", PACKAGE_LOCK);
-    write(dir.path(), "node_modules/is-number/package.json", r#"{"name":"is-number","version":"7.0.0"}"#);
-    write(dir.path(), "node_modules/is-number/yarn.lock", "garbage that is not a yarn lockfile {{{");
+    write(
+        dir.path(),
+        "node_modules/is-number/package.json",
+        r#"{"name":"is-number","version":"7.0.0"}"#,
+    );
+    write(
+        dir.path(),
+        "node_modules/is-number/yarn.lock",
+        "garbage that is not a yarn lockfile {{{",
+    );
     let inv = run(dir.path());
     let paths: Vec<&str> = inv.sources.iter().map(|s| s.path.as_str()).collect();
     assert!(!paths.iter().any(|p| p.ends_with("yarn.lock")), "{paths:?}");
@@ -145,7 +179,10 @@ fn non_utf8_files_fail_with_the_line() {
     let inv = run(dir.path());
     let s = source(&inv, "Cargo.lock");
     assert_eq!(s.status, SourceStatus::Failed);
-    assert!(s.error.as_deref().unwrap().starts_with("line 3: not UTF-8"), "{s:?}");
+    assert!(
+        s.error.as_deref().unwrap().starts_with("line 3: not UTF-8"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -170,10 +207,22 @@ fn symlinked_folders_are_not_followed() {
 #[test]
 fn requirements_includes_resolve_beside_the_including_file() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "svc/requirements.txt", "-r base/common.txt\nflask==3.0.0\n");
+    write(
+        dir.path(),
+        "svc/requirements.txt",
+        "-r base/common.txt\nflask==3.0.0\n",
+    );
     write(dir.path(), "svc/base/common.txt", "requests==2.31.0\n");
-    let inv = extract(&[PathBuf::from(dir.path()).join("svc/requirements.txt")], &Options::default()).unwrap();
+    let inv = extract(
+        &[PathBuf::from(dir.path()).join("svc/requirements.txt")],
+        &Options::default(),
+    )
+    .unwrap();
     assert!(!inv.is_incomplete(), "{:#?}", inv.sources);
     let requests = inv.packages.iter().find(|p| p.name == "requests").unwrap();
-    assert!(requests.locations[0].path.ends_with("svc/base/common.txt"), "{:?}", requests.locations);
+    assert!(
+        requests.locations[0].path.ends_with("svc/base/common.txt"),
+        "{:?}",
+        requests.locations
+    );
 }

@@ -390,8 +390,17 @@ proptest! {
 /// used to split a character in two and panic.
 #[test]
 fn a_multibyte_character_before_a_url_scheme_does_not_panic() {
-    let input = std::str::from_utf8(&[0x20, 0x02, 0x40, 0xd3, 0x98, 0x3a, 0x2f, 0x2f, 0x2f, 0x2d, 0x63, 0x3a, 0x2f]).unwrap();
-    let mut no_includes = |p: &str| -> Result<(String, String), String> { Err(format!("{p}: no includes in this test")) };
+    let input = std::str::from_utf8(&[
+        0x20, 0x02, 0x40, 0xd3, 0x98, 0x3a, 0x2f, 0x2f, 0x2f, 0x2d, 0x63, 0x3a, 0x2f,
+    ])
+    .unwrap();
+    let mut no_includes = |p: &str| -> Result<(String, String), String> {
+        Err(format!("{p}: no includes in this test"))
+    };
     let _ = chainward_python::requirements::parse(input, "requirements.txt", &mut no_includes);
-    let _ = chainward_python::requirements::parse("pkg@\u{e9}https://example.com/x.whl\n", "requirements.txt", &mut no_includes);
+    let _ = chainward_python::requirements::parse(
+        "pkg@\u{e9}https://example.com/x.whl\n",
+        "requirements.txt",
+        &mut no_includes,
+    );
 }

@@ -16,7 +16,11 @@ impl Reporter<ScanReport> for Markdown {
         writeln!(w, "## chainward scan")?;
         writeln!(w)?;
         if r.findings.is_empty() {
-            writeln!(w, "No known-bad packages among {} packages.", r.summary.packages)?;
+            writeln!(
+                w,
+                "No known-bad packages among {} packages.",
+                r.summary.packages
+            )?;
         } else {
             let counts: Vec<String> = chainward_types::Severity::ALL_DESC
                 .iter()
@@ -24,13 +28,19 @@ impl Reporter<ScanReport> for Markdown {
                 .collect();
             writeln!(w, "{} findings: {}.", r.findings.len(), counts.join(", "))?;
             writeln!(w)?;
-            writeln!(w, "| Severity | Package | Advisory | Fixed in | Summary | Location |")?;
+            writeln!(
+                w,
+                "| Severity | Package | Advisory | Fixed in | Summary | Location |"
+            )?;
             writeln!(w, "| --- | --- | --- | --- | --- | --- |")?;
             for f in &r.findings {
-                let loc = f.locations.first().map_or_else(String::new, |l| match l.line {
-                    Some(line) => format!("`{}:{line}`", l.path),
-                    None => format!("`{}`", l.path),
-                });
+                let loc = f
+                    .locations
+                    .first()
+                    .map_or_else(String::new, |l| match l.line {
+                        Some(line) => format!("`{}:{line}`", l.path),
+                        None => format!("`{}`", l.path),
+                    });
                 let (id, fixed, summary) = match &f.advisory {
                     Some(a) => (
                         match &a.url {
@@ -40,7 +50,11 @@ impl Reporter<ScanReport> for Markdown {
                         a.fixed.first().cloned().unwrap_or_else(|| "-".to_owned()),
                         a.summary.clone(),
                     ),
-                    None => (f.code.as_str().to_owned(), "-".to_owned(), f.message.clone()),
+                    None => (
+                        f.code.as_str().to_owned(),
+                        "-".to_owned(),
+                        f.message.clone(),
+                    ),
                 };
                 writeln!(
                     w,
@@ -74,7 +88,11 @@ impl Reporter<ScanReport> for Markdown {
         }
         if r.summary.not_checked > 0 {
             writeln!(w)?;
-            writeln!(w, "{} package(s) were not checked (git, URL or path origins, or no pinned version).", r.summary.not_checked)?;
+            writeln!(
+                w,
+                "{} package(s) were not checked (git, URL or path origins, or no pinned version).",
+                r.summary.not_checked
+            )?;
         }
         Ok(())
     }

@@ -16,13 +16,17 @@ pub struct Sarif {
 
 /// GitHub reads `security-severity` (a score string) to rank alerts.
 fn security_severity(f: &Finding) -> String {
-    let score = f.advisory.as_ref().and_then(|a| a.score).unwrap_or(match f.severity {
-        Severity::Critical => 10.0,
-        Severity::High => 8.0,
-        Severity::Medium => 5.5,
-        Severity::Low => 2.0,
-        Severity::None => 0.0,
-    });
+    let score = f
+        .advisory
+        .as_ref()
+        .and_then(|a| a.score)
+        .unwrap_or(match f.severity {
+            Severity::Critical => 10.0,
+            Severity::High => 8.0,
+            Severity::Medium => 5.5,
+            Severity::Low => 2.0,
+            Severity::None => 0.0,
+        });
     format!("{score:.1}")
 }
 
@@ -59,7 +63,9 @@ fn physical(l: &Location) -> Value {
 }
 
 fn rule_id(f: &Finding) -> String {
-    f.advisory.as_ref().map_or_else(|| f.code.as_str().to_owned(), |a| a.id.clone())
+    f.advisory
+        .as_ref()
+        .map_or_else(|| f.code.as_str().to_owned(), |a| a.id.clone())
 }
 
 impl Reporter<ScanReport> for Sarif {
@@ -72,7 +78,11 @@ impl Reporter<ScanReport> for Sarif {
                     Some(a) => (a.summary.clone(), a.url.clone(), a.aliases.clone()),
                     None => (f.code.description().to_owned(), None, Vec::new()),
                 };
-                let summary = if summary.is_empty() { id.clone() } else { summary };
+                let summary = if summary.is_empty() {
+                    id.clone()
+                } else {
+                    summary
+                };
                 let mut help = format!("{}\n\n{}", summary, f.code.description());
                 if !aliases.is_empty() {
                     help.push_str(&format!("\n\nAliases: {}", aliases.join(", ")));
@@ -95,14 +105,20 @@ impl Reporter<ScanReport> for Sarif {
                 rule
             });
             // A rule's level is that of its most severe result.
-            let current = entry["properties"]["security-severity"].as_str().and_then(|s| s.parse::<f64>().ok());
+            let current = entry["properties"]["security-severity"]
+                .as_str()
+                .and_then(|s| s.parse::<f64>().ok());
             let this: f64 = security_severity(f).parse().unwrap_or(0.0);
             if current.is_none_or(|c| this > c) {
                 entry["properties"]["security-severity"] = json!(security_severity(f));
                 entry["defaultConfiguration"]["level"] = json!(level(f.severity));
             }
         }
-        let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let index: BTreeMap<&str, usize> = rules
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
         let results: Vec<Value> = r
             .findings
             .iter()

@@ -29,8 +29,15 @@ impl Table {
 fn origin_cell(o: &Origin) -> String {
     match o {
         Origin::Registry { .. } => "registry".to_owned(),
-        Origin::Git { url, commit, reference } => {
-            let at = commit.as_deref().map(|c| &c[..c.len().min(12)]).or(reference.as_deref());
+        Origin::Git {
+            url,
+            commit,
+            reference,
+        } => {
+            let at = commit
+                .as_deref()
+                .map(|c| &c[..c.len().min(12)])
+                .or(reference.as_deref());
             match at {
                 Some(at) => format!("git {url}#{at}"),
                 None => format!("git {url} (no commit pinned)"),
@@ -55,7 +62,11 @@ fn scopes_cell(p: &Package) -> String {
     if p.bundled {
         parts.push("bundled");
     }
-    if parts.is_empty() { "prod".to_owned() } else { parts.join(",") }
+    if parts.is_empty() {
+        "prod".to_owned()
+    } else {
+        parts.join(",")
+    }
 }
 
 fn location_cell(p: &Package) -> String {
@@ -99,7 +110,15 @@ impl Reporter<InventoryReport<'_>> for Table {
         }
         writeln!(w)?;
         if !r.packages.is_empty() {
-            let mut packages = self.grid(&["ECOSYSTEM", "NAME", "VERSION", "SCOPE", "DIRECT", "ORIGIN", "LOCATION"]);
+            let mut packages = self.grid(&[
+                "ECOSYSTEM",
+                "NAME",
+                "VERSION",
+                "SCOPE",
+                "DIRECT",
+                "ORIGIN",
+                "LOCATION",
+            ]);
             for p in r.packages {
                 let version = if p.version.is_empty() {
                     p.constraint.clone().unwrap_or_else(|| "(none)".to_owned())
@@ -119,8 +138,13 @@ impl Reporter<InventoryReport<'_>> for Table {
             writeln!(w, "{packages}")?;
             writeln!(w)?;
         }
-        let incomplete = r.sources.iter().filter(|s| s.status.is_incomplete()).count();
-        let mut per_eco: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let incomplete = r
+            .sources
+            .iter()
+            .filter(|s| s.status.is_incomplete())
+            .count();
+        let mut per_eco: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
         for p in r.packages {
             *per_eco.entry(p.ecosystem.as_str()).or_default() += 1;
         }
@@ -129,7 +153,11 @@ impl Reporter<InventoryReport<'_>> for Table {
             w,
             "{} packages{} from {} sources",
             r.packages.len(),
-            if breakdown.is_empty() { String::new() } else { format!(" ({})", breakdown.join(", ")) },
+            if breakdown.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", breakdown.join(", "))
+            },
             r.sources.len()
         )?;
         if incomplete > 0 {
@@ -140,16 +168,20 @@ impl Reporter<InventoryReport<'_>> for Table {
 }
 
 fn first_location(f: &chainward_types::Finding) -> String {
-    f.locations.first().map_or_else(String::new, |l| match l.line {
-        Some(line) => format!("{}:{line}", l.path),
-        None => l.path.clone(),
-    })
+    f.locations
+        .first()
+        .map_or_else(String::new, |l| match l.line {
+            Some(line) => format!("{}:{line}", l.path),
+            None => l.path.clone(),
+        })
 }
 
 /// The advice line of a package group.
 pub(crate) fn remedy(report: &crate::ScanReport, group: &[&chainward_types::Finding]) -> String {
     let pkg = &group[0].package;
-    let malicious = group.iter().any(|f| f.code == chainward_types::FindingCode::KnownMalicious);
+    let malicious = group
+        .iter()
+        .any(|f| f.code == chainward_types::FindingCode::KnownMalicious);
     match (report.fixes.get(&pkg.purl), malicious) {
         (Some(v), true) => format!(
             "remove {}@{} now (upgrade to {v} or later), and treat every machine that installed it as compromised",
@@ -176,13 +208,19 @@ impl Reporter<crate::ScanReport> for Table {
             writeln!(
                 w,
                 "{:<8}  {} {}@{}  {}",
-                if worst == chainward_types::Severity::None { "INFO".to_owned() } else { worst.as_str().to_uppercase() },
+                if worst == chainward_types::Severity::None {
+                    "INFO".to_owned()
+                } else {
+                    worst.as_str().to_uppercase()
+                },
                 pkg.ecosystem,
                 pkg.name,
                 pkg.version,
                 first_location(findings[0])
             )?;
-            let mut grid = self.grid(&["SEVERITY", "CODE", "ADVISORY", "SCORE", "FIXED IN", "SUMMARY"]);
+            let mut grid = self.grid(&[
+                "SEVERITY", "CODE", "ADVISORY", "SCORE", "FIXED IN", "SUMMARY",
+            ]);
             for f in findings {
                 let (id, score, fixed, summary) = match &f.advisory {
                     Some(a) => {
@@ -197,9 +235,21 @@ impl Reporter<crate::ScanReport> for Table {
                             a.summary.clone(),
                         )
                     }
-                    None => (String::new(), String::new(), String::new(), f.message.clone()),
+                    None => (
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        f.message.clone(),
+                    ),
                 };
-                grid.add_row(vec![f.severity.as_str().to_owned(), f.code.as_str().to_owned(), id, score, fixed, summary]);
+                grid.add_row(vec![
+                    f.severity.as_str().to_owned(),
+                    f.code.as_str().to_owned(),
+                    id,
+                    score,
+                    fixed,
+                    summary,
+                ]);
             }
             for line in grid.to_string().lines() {
                 writeln!(w, "    {line}")?;
@@ -212,7 +262,11 @@ impl Reporter<crate::ScanReport> for Table {
             .filter_map(|s| r.summary.findings.get(s).map(|n| format!("{n} {s}")))
             .collect();
         if r.findings.is_empty() {
-            write!(w, "No known-bad packages among {} packages", r.summary.packages)?;
+            write!(
+                w,
+                "No known-bad packages among {} packages",
+                r.summary.packages
+            )?;
         } else {
             write!(
                 w,
@@ -224,15 +278,27 @@ impl Reporter<crate::ScanReport> for Table {
             )?;
         }
         if r.summary.not_checked > 0 {
-            write!(w, "; {} not checked (git, URL or path origins, or no pinned version)", r.summary.not_checked)?;
+            write!(
+                w,
+                "; {} not checked (git, URL or path origins, or no pinned version)",
+                r.summary.not_checked
+            )?;
         }
         writeln!(w, ".")?;
         writeln!(
             w,
             "Advisory database: {} records{}{}",
             r.database.records,
-            r.database.last_updated.as_deref().map(|t| format!(", updated {t}")).unwrap_or_default(),
-            if r.database.stale { " (STALE: run `chainward db update`)" } else { "" }
+            r.database
+                .last_updated
+                .as_deref()
+                .map(|t| format!(", updated {t}"))
+                .unwrap_or_default(),
+            if r.database.stale {
+                " (STALE: run `chainward db update`)"
+            } else {
+                ""
+            }
         )
     }
 }

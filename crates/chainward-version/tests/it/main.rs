@@ -1,5 +1,6 @@
 //! Integration tests of chainward-version: conformance data, range-expression vectors and
 //! property tests.
+#![allow(clippy::unwrap_used)]
 
 mod conformance;
 mod properties;

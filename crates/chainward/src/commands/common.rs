@@ -32,7 +32,9 @@ pub(crate) fn parse_age(s: &str) -> anyhow::Result<Duration> {
         Some((i, _)) => (&s[..i], &s[i..]),
         None => (s, "d"),
     };
-    let n: u64 = num.parse().with_context(|| format!("`{s}` is not an age like 7d, 36h or 90m"))?;
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("`{s}` is not an age like 7d, 36h or 90m"))?;
     let secs = match unit {
         "d" => n * 86_400,
         "h" => n * 3_600,
@@ -58,7 +60,11 @@ pub(crate) fn collect_inventory(input: &InputArgs) -> anyhow::Result<Inventory> 
 }
 
 /// Warns about every incomplete source; true when the run must exit 2 for it.
-pub(crate) fn report_incomplete(inventory: &Inventory, input: &InputArgs, printer: &Printer) -> bool {
+pub(crate) fn report_incomplete(
+    inventory: &Inventory,
+    input: &InputArgs,
+    printer: &Printer,
+) -> bool {
     if inventory.sources.is_empty() {
         printer.warn("no lockfile, installed tree or SBOM found");
     }

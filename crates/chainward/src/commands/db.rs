@@ -6,7 +6,9 @@ use anyhow::Context as _;
 use chainward_advisory::{
     AdvisoryDb, DbStatus, ImportOptions, UpdateConfig, UpdateProgress, human_duration,
 };
-use chainward_cli::{DbCommand, DbImportArgs, DbStatusArgs, DbStatusFormat, DbUpdateArgs, GlobalArgs};
+use chainward_cli::{
+    DbCommand, DbImportArgs, DbStatusArgs, DbStatusFormat, DbUpdateArgs, GlobalArgs,
+};
 use chainward_types::Ecosystem;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -14,7 +16,11 @@ use super::common::{home_dir, parse_age};
 use crate::ExitStatus;
 use crate::printer::Printer;
 
-pub(crate) fn run(global: &GlobalArgs, cmd: &DbCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(
+    global: &GlobalArgs,
+    cmd: &DbCommand,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let home = home_dir(global)?;
     match cmd {
         DbCommand::Import(args) => import(&home, args, printer),
@@ -29,12 +35,24 @@ pub(crate) fn run(global: &GlobalArgs, cmd: &DbCommand, printer: &Printer) -> an
     }
 }
 
-fn import(home: &std::path::Path, args: &DbImportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let mut db = AdvisoryDb::open(home).with_context(|| format!("opening the advisory database in {}", home.display()))?;
-    let report = db.import(&args.sources, &ImportOptions::default()).context("importing advisories")?;
+fn import(
+    home: &std::path::Path,
+    args: &DbImportArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let mut db = AdvisoryDb::open(home)
+        .with_context(|| format!("opening the advisory database in {}", home.display()))?;
+    let report = db
+        .import(&args.sources, &ImportOptions::default())
+        .context("importing advisories")?;
     let total = report.total();
     printer.result(|w| {
-        writeln!(w, "Imported {} files into {}", report.files, db.path().display())?;
+        writeln!(
+            w,
+            "Imported {} files into {}",
+            report.files,
+            db.path().display()
+        )?;
         for (source, c) in &report.by_source {
             writeln!(
                 w,
@@ -59,20 +77,38 @@ fn import(home: &std::path::Path, args: &DbImportArgs, printer: &Printer) -> any
     for e in &report.errors {
         printer.error(&e.to_string());
     }
-    Ok(if report.is_complete() { ExitStatus::Ok } else { ExitStatus::Error })
+    Ok(if report.is_complete() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Error
+    })
 }
 
-fn update(home: &std::path::Path, args: &DbUpdateArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let mut db = AdvisoryDb::open(home).with_context(|| format!("opening the advisory database in {}", home.display()))?;
-    let mut config = UpdateConfig { base_url: args.base_url.clone(), ..UpdateConfig::default() };
+fn update(
+    home: &std::path::Path,
+    args: &DbUpdateArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let mut db = AdvisoryDb::open(home)
+        .with_context(|| format!("opening the advisory database in {}", home.display()))?;
+    let mut config = UpdateConfig {
+        base_url: args.base_url.clone(),
+        ..UpdateConfig::default()
+    };
     if !args.ecosystems.is_empty() {
-        config.ecosystems = args.ecosystems.iter().filter_map(|e| Ecosystem::from_name(e)).collect();
+        config.ecosystems = args
+            .ecosystems
+            .iter()
+            .filter_map(|e| Ecosystem::from_name(e))
+            .collect();
     }
     let bar = ProgressBar::with_draw_target(None, printer.progress_target());
     bar.set_style(
-        ProgressStyle::with_template("{msg:>24} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let mut on_progress = |p: UpdateProgress<'_>| match p {
         UpdateProgress::Requesting { ecosystem, .. } => {
@@ -85,8 +121,14 @@ fn update(home: &std::path::Path, args: &DbUpdateArgs, printer: &Printer) -> any
             }
             bar.set_position(done);
         }
-        UpdateProgress::NotModified { ecosystem } => bar.set_message(format!("{ecosystem}: unchanged")),
-        UpdateProgress::Applying { ecosystem, done, total } => {
+        UpdateProgress::NotModified { ecosystem } => {
+            bar.set_message(format!("{ecosystem}: unchanged"))
+        }
+        UpdateProgress::Applying {
+            ecosystem,
+            done,
+            total,
+        } => {
             bar.set_message(format!("{ecosystem}: checking"));
             bar.set_length(total);
             bar.set_position(done);
@@ -95,32 +137,51 @@ fn update(home: &std::path::Path, args: &DbUpdateArgs, printer: &Printer) -> any
     };
     let result = db.update(&config, &mut on_progress);
     bar.finish_and_clear();
-    let report = result.context("updating the advisory database (the previous data is unchanged)")?;
+    let report =
+        result.context("updating the advisory database (the previous data is unchanged)")?;
     printer.result(|w| {
         for e in &report.ecosystems {
             if e.changed {
                 writeln!(
                     w,
                     "{}: {} records ({} added, {} updated, {} unchanged) from {} bytes",
-                    e.ecosystem, e.records, e.counts.added, e.counts.updated, e.counts.unchanged, e.bytes
+                    e.ecosystem,
+                    e.records,
+                    e.counts.added,
+                    e.counts.updated,
+                    e.counts.unchanged,
+                    e.bytes
                 )?;
             } else {
                 writeln!(w, "{}: unchanged since the last update", e.ecosystem)?;
             }
         }
         if report.removed > 0 {
-            writeln!(w, "{} advisories no longer in the exports were removed", report.removed)?;
+            writeln!(
+                w,
+                "{} advisories no longer in the exports were removed",
+                report.removed
+            )?;
         }
         Ok(())
     })?;
     Ok(ExitStatus::Ok)
 }
 
-fn status(global: &GlobalArgs, home: &std::path::Path, args: &DbStatusArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let format = super::output_format(global.format.as_deref(), DbStatusFormat::Table, "db status")?;
+fn status(
+    global: &GlobalArgs,
+    home: &std::path::Path,
+    args: &DbStatusArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let format =
+        super::output_format(global.format.as_deref(), DbStatusFormat::Table, "db status")?;
     let max_age = parse_age(&args.max_age)?;
     let db = AdvisoryDb::open_existing(home).with_context(|| {
-        format!("no advisory database in {}: run `chainward db import` or `chainward db update`", home.display())
+        format!(
+            "no advisory database in {}: run `chainward db import` or `chainward db update`",
+            home.display()
+        )
     })?;
     let status = db.status().context("reading the advisory database")?;
     let now = SystemTime::now();
@@ -147,10 +208,23 @@ fn status(global: &GlobalArgs, home: &std::path::Path, args: &DbStatusArgs, prin
 }
 
 fn status_table(s: &DbStatus, now: SystemTime, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    writeln!(w, "Database: {} (schema {})", s.path.display(), s.schema_version)?;
-    writeln!(w, "Advisories: {} ({} withdrawn)", s.advisories, s.withdrawn)?;
+    writeln!(
+        w,
+        "Database: {} (schema {})",
+        s.path.display(),
+        s.schema_version
+    )?;
+    writeln!(
+        w,
+        "Advisories: {} ({} withdrawn)",
+        s.advisories, s.withdrawn
+    )?;
     writeln!(w)?;
-    writeln!(w, "  {:<12} {:>10} {:>10}", "ECOSYSTEM", "ADVISORIES", "WITHDRAWN")?;
+    writeln!(
+        w,
+        "  {:<12} {:>10} {:>10}",
+        "ECOSYSTEM", "ADVISORIES", "WITHDRAWN"
+    )?;
     for (eco, c) in &s.ecosystems {
         writeln!(w, "  {eco:<12} {:>10} {:>10}", c.advisories, c.withdrawn)?;
     }
@@ -160,8 +234,25 @@ fn status_table(s: &DbStatus, now: SystemTime, w: &mut dyn std::io::Write) -> st
         writeln!(w, "  {:<12} {:>10}", src.as_str(), c.advisories)?;
     }
     writeln!(w)?;
-    writeln!(w, "Newest record modified: {}", s.newest_modified.as_deref().unwrap_or("-"))?;
-    writeln!(w, "Last import: {}", s.last_import.as_deref().unwrap_or("never"))?;
-    writeln!(w, "Last update: {}", s.last_update.as_deref().unwrap_or("never"))?;
-    writeln!(w, "Age of the data: {}", s.age(now).map_or_else(|| "unknown".to_owned(), human_duration))
+    writeln!(
+        w,
+        "Newest record modified: {}",
+        s.newest_modified.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        w,
+        "Last import: {}",
+        s.last_import.as_deref().unwrap_or("never")
+    )?;
+    writeln!(
+        w,
+        "Last update: {}",
+        s.last_update.as_deref().unwrap_or("never")
+    )?;
+    writeln!(
+        w,
+        "Age of the data: {}",
+        s.age(now)
+            .map_or_else(|| "unknown".to_owned(), human_duration)
+    )
 }

@@ -8,16 +8,35 @@ use super::common::{collect_inventory, report_incomplete};
 use crate::ExitStatus;
 use crate::printer::Printer;
 
-pub(crate) fn run(global: &GlobalArgs, args: &InventoryArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let format = super::output_format(global.format.as_deref(), InventoryFormat::Table, "inventory")?;
+pub(crate) fn run(
+    global: &GlobalArgs,
+    args: &InventoryArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let format = super::output_format(
+        global.format.as_deref(),
+        InventoryFormat::Table,
+        "inventory",
+    )?;
     let inventory = collect_inventory(&args.input)?;
     let report = InventoryReport::new(&inventory);
     printer
         .result(|w| match format {
             InventoryFormat::Json => reporters::Json.render(&report, w),
-            InventoryFormat::Table => reporters::Table { wrap: printer.stdout_is_terminal() }.render(&report, w),
+            InventoryFormat::Table => reporters::Table {
+                wrap: printer.stdout_is_terminal(),
+            }
+            .render(&report, w),
         })
         .context("writing the inventory")?;
-    printer.info(&format!("{} packages from {} sources", inventory.packages.len(), inventory.sources.len()));
-    Ok(if report_incomplete(&inventory, &args.input, printer) { ExitStatus::Error } else { ExitStatus::Ok })
+    printer.info(&format!(
+        "{} packages from {} sources",
+        inventory.packages.len(),
+        inventory.sources.len()
+    ));
+    Ok(if report_incomplete(&inventory, &args.input, printer) {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Ok
+    })
 }

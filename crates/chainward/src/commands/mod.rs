@@ -21,13 +21,22 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
 }
 
 /// Parses the global `--format` for a command whose formats are the `ValueEnum` `F`.
-pub(crate) fn output_format<F: clap::ValueEnum>(given: Option<&str>, default: F, command: &str) -> anyhow::Result<F> {
-    let Some(given) = given else { return Ok(default) };
+pub(crate) fn output_format<F: clap::ValueEnum>(
+    given: Option<&str>,
+    default: F,
+    command: &str,
+) -> anyhow::Result<F> {
+    let Some(given) = given else {
+        return Ok(default);
+    };
     F::from_str(given, true).map_err(|_| {
         let names: Vec<String> = F::value_variants()
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
             .collect();
-        anyhow::anyhow!("`{command}` has no --format `{given}` (choose one of: {})", names.join(", "))
+        anyhow::anyhow!(
+            "`{command}` has no --format `{given}` (choose one of: {})",
+            names.join(", ")
+        )
     })
 }

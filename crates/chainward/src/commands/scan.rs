@@ -23,7 +23,11 @@ fn threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
-pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let format = super::output_format(global.format.as_deref(), ScanFormat::Table, "scan")?;
     let max_age = parse_age(&args.max_age)?;
     let home = home_dir(global)?;
@@ -53,17 +57,29 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs, printer: &Printer) -> an
         database: DatabaseInfo {
             records: status.advisories,
             newest_modified: status.newest_modified.clone(),
-            last_updated: status.last_update.clone().or_else(|| status.last_import.clone()),
+            last_updated: status
+                .last_update
+                .clone()
+                .or_else(|| status.last_import.clone()),
             stale: stale.is_some(),
         },
-        summary: ScanSummary { packages: inventory.packages.len(), ..ScanSummary::default() },
+        summary: ScanSummary {
+            packages: inventory.packages.len(),
+            ..ScanSummary::default()
+        },
     };
     report.normalize();
     printer
         .result(|w| match format {
-            ScanFormat::Table => reporters::Table { wrap: printer.stdout_is_terminal() }.render(&report, w),
+            ScanFormat::Table => reporters::Table {
+                wrap: printer.stdout_is_terminal(),
+            }
+            .render(&report, w),
             ScanFormat::Json => reporters::Json.render(&report, w),
-            ScanFormat::Sarif => reporters::Sarif { tool_version: env!("CARGO_PKG_VERSION").to_owned() }.render(&report, w),
+            ScanFormat::Sarif => reporters::Sarif {
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            }
+            .render(&report, w),
             ScanFormat::Markdown => reporters::Markdown.render(&report, w),
         })
         .context("writing the report")?;
@@ -78,7 +94,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScanArgs, printer: &Printer) -> an
     if incomplete {
         return Ok(ExitStatus::Error);
     }
-    let failing = threshold(args.fail_on)
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { ExitStatus::Failure } else { ExitStatus::Ok })
+    let failing =
+        threshold(args.fail_on).is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Ok
+    })
 }

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `chainward` binary: arguments, exit codes, outputs.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 mod help;
 mod inventory;
 mod sbom;
@@ -9,13 +10,18 @@ use std::path::{Path, PathBuf};
 /// The binary under test, with a clean environment.
 pub(crate) fn chainward() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("chainward").unwrap();
-    cmd.env_remove("CHAINWARD_HOME").env_remove("NO_COLOR").env("COLUMNS", "200");
+    cmd.env_remove("CHAINWARD_HOME")
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "200");
     cmd
 }
 
 /// The repository's root folder.
 pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A data directory with the demo's advisories imported.
@@ -23,7 +29,13 @@ pub(crate) fn demo_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     chainward()
         .current_dir(repo_root())
-        .args(["--home", home.path().to_str().unwrap(), "db", "import", "examples/demo/advisories"])
+        .args([
+            "--home",
+            home.path().to_str().unwrap(),
+            "db",
+            "import",
+            "examples/demo/advisories",
+        ])
         .assert()
         .code(0);
     home

@@ -16,7 +16,12 @@ fn sbom(args: &[&str]) -> std::process::Output {
 #[test]
 fn writes_reproducible_cyclonedx_with_the_root_from_package_json() {
     let a = sbom(&[]);
-    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
     let b = sbom(&[]);
     assert_eq!(a.stdout, b.stdout, "same input, same bytes");
     let v: Value = serde_json::from_slice(&a.stdout).unwrap();
@@ -24,7 +29,13 @@ fn writes_reproducible_cyclonedx_with_the_root_from_package_json() {
     assert_eq!(v["specVersion"], "1.6");
     assert_eq!(v["metadata"]["component"]["name"], "demo-web");
     assert_eq!(v["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
-    assert!(v["components"].as_array().unwrap().iter().any(|c| c["purl"] == "pkg:npm/chalk@5.6.1"));
+    assert!(
+        v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["purl"] == "pkg:npm/chalk@5.6.1")
+    );
 }
 
 #[test]
@@ -43,20 +54,48 @@ fn an_sbom_round_trips_through_inventory_and_can_be_scanned() {
     let out = sbom(&["-o", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let direct: Value = serde_json::from_slice(
-        &chainward().current_dir(repo_root()).args(["inventory", "examples/demo/web", "--format", "json"]).output().unwrap().stdout,
+        &chainward()
+            .current_dir(repo_root())
+            .args(["inventory", "examples/demo/web", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
     )
     .unwrap();
     let via_sbom: Value = serde_json::from_slice(
-        &chainward().args(["inventory", "--sbom", file.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout,
+        &chainward()
+            .args([
+                "inventory",
+                "--sbom",
+                file.to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
     )
     .unwrap();
     let purls = |v: &Value| -> Vec<String> {
-        v["packages"].as_array().unwrap().iter().map(|p| p["purl"].as_str().unwrap().to_owned()).collect()
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["purl"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(purls(&direct), purls(&via_sbom));
     let home = demo_home();
     let scan = chainward()
-        .args(["--home", home.path().to_str().unwrap(), "scan", "--sbom", file.to_str().unwrap(), "--format", "json"])
+        .args([
+            "--home",
+            home.path().to_str().unwrap(),
+            "scan",
+            "--sbom",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(scan.status.code(), Some(1));
