@@ -40,6 +40,13 @@ enum What {
         #[arg(long, default_value_t = 3)]
         baseline_runs: usize,
     },
+    /// Import all advisory data, scan the largest lockfile, and compare with `cargo audit`
+    /// on every real Cargo.lock.
+    Scan {
+        /// The `cargo-audit` binary (skipped when absent).
+        #[arg(long, default_value = "cargo-audit")]
+        cargo_audit: PathBuf,
+    },
 }
 
 struct Measured {
@@ -210,10 +217,184 @@ fn inventory(args: &Args, large: Option<&Path>, baseline_runs: usize) -> anyhow:
             "  ratio: {ratio:.0}x faster (target >= 50x): {}",
             if ok { "MET" } else { "MISSED" }
         );
+        let sbom = measure(&args.bin, &["sbom", &lock_str], args.runs)?;
+        let sbom_ratio = base.as_secs_f64() / sbom.median.as_secs_f64();
+        let sbom_ok = sbom_ratio >= 50.0;
+        all_ok &= sbom_ok;
+        println!(
+            "  chainward sbom (CycloneDX 1.6):    {:.1} ms (median of {}), peak {:.1} MB",
+            ms(sbom.median),
+            args.runs,
+            sbom.peak_kib as f64 / 1024.0
+        );
+        println!(
+            "  ratio: {sbom_ratio:.0}x faster (target >= 50x): {}",
+            if sbom_ok { "MET" } else { "MISSED" }
+        );
     } else {
         println!("\n(no --large: the side-by-side run with cyclonedx-npm was skipped)");
     }
     Ok(all_ok)
+}
+
+fn scan(args: &Args, cargo_audit: &Path) -> anyhow::Result<bool> {
+    let mut all_ok = true;
+    let data = args.shared.join("data");
+    let sources = [
+        data.join("osv/malicious"),
+        data.join("rustsec/advisories"),
+        data.join("osv/pysec"),
+    ];
+    let home = std::env::temp_dir().join(format!("chainward-bench-{}", std::process::id()));
+    let home_str = home.to_string_lossy().into_owned();
+    let mut import_args = vec!["--home", &home_str, "db", "import"];
+    let source_strs: Vec<String> = sources
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    import_args.extend(source_strs.iter().map(String::as_str));
+    let _ = fs_err::remove_dir_all(&home);
+    let import = measure(&args.bin, &import_args, 1)?;
+    let ok = import.median.as_secs_f64() < 10.0;
+    all_ok &= ok;
+    println!(
+        "db import of all shared advisory data (MAL incl. withdrawn, RustSec native, PYSEC): {:.2} s, peak {:.0} MB (target < 10 s): {}",
+        import.median.as_secs_f64(),
+        import.peak_kib as f64 / 1024.0,
+        if ok { "MET" } else { "MISSED" }
+    );
+    let status = measure(
+        &args.bin,
+        &[
+            "--home",
+            &home_str,
+            "db",
+            "status",
+            "--format",
+            "json",
+            "--max-age",
+            "100000d",
+        ],
+        1,
+    )?;
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout)?;
+    let records = status["advisories"].as_u64().unwrap_or(0);
+    println!("  records in the database: {records}");
+
+    let largest = args
+        .shared
+        .join("data/lockfiles/npm/pnpm-fixture-many-deps-pnpm-lock.yaml");
+    let largest_str = largest.to_string_lossy().into_owned();
+    let m = measure(
+        &args.bin,
+        &[
+            "--home",
+            &home_str,
+            "scan",
+            &largest_str,
+            "--as",
+            "pnpm",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--max-age",
+            "100000d",
+        ],
+        args.runs,
+    )?;
+    let ok = ms(m.median) < 100.0 && m.peak_kib < 200 * 1024;
+    all_ok &= ok;
+    println!(
+        "scan of the largest lockfile (3,860-package pnpm, full database): {:.1} ms median, {:.1} MB peak (target < 100 ms, < 200 MB): {}",
+        ms(m.median),
+        m.peak_kib as f64 / 1024.0,
+        if ok { "MET" } else { "MISSED" }
+    );
+
+    let rustsec_db = data.join("rustsec/advisories");
+    let rustsec_records = walk_count(&rustsec_db.join("crates"), "md")?;
+    let have_audit = Command::new(cargo_audit)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    println!();
+    println!(
+        "side by side with cargo audit --no-fetch (same RustSec data; {rustsec_records} RustSec crate advisories vs {records} records in chainward's database: {:.1}x):",
+        records as f64 / rustsec_records.max(1) as f64
+    );
+    for lock in ["omicron-Cargo.lock", "deno-Cargo.lock", "reth-Cargo.lock"] {
+        let path = args.shared.join("data/lockfiles/crates.io").join(lock);
+        let path_str = path.to_string_lossy().into_owned();
+        let ours = measure(
+            &args.bin,
+            &[
+                "--home",
+                &home_str,
+                "scan",
+                &path_str,
+                "--as",
+                "cargo",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--max-age",
+                "100000d",
+            ],
+            args.runs,
+        )?;
+        let findings = serde_json::from_slice::<serde_json::Value>(&ours.stdout)?["findings"]
+            .as_array()
+            .map_or(0, Vec::len);
+        if !have_audit {
+            println!(
+                "  {lock}: chainward {:.1} ms, {findings} findings; cargo-audit not installed (`cargo install cargo-audit`)",
+                ms(ours.median)
+            );
+            continue;
+        }
+        let mut times = Vec::new();
+        for _ in 0..args.runs.clamp(1, 5) {
+            let start = Instant::now();
+            let out = Command::new(cargo_audit)
+                .args(["audit", "--no-fetch", "--stale", "--db"])
+                .arg(&rustsec_db)
+                .args(["--json", "-f"])
+                .arg(&path)
+                .stdin(Stdio::null())
+                .output()?;
+            times.push(start.elapsed());
+            let _ = out;
+        }
+        times.sort();
+        let base = times[times.len() / 2];
+        let ratio = base.as_secs_f64() / ours.median.as_secs_f64();
+        let ok = ratio > 1.0;
+        all_ok &= ok;
+        println!(
+            "  {lock}: cargo audit {:.1} ms, chainward scan {:.1} ms ({findings} findings): {ratio:.1}x faster: {}",
+            ms(base),
+            ms(ours.median),
+            if ok { "MET" } else { "MISSED" }
+        );
+    }
+    let _ = fs_err::remove_dir_all(&home);
+    Ok(all_ok)
+}
+
+fn walk_count(dir: &Path, ext: &str) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let p = entry.path();
+        if p.is_dir() {
+            n += walk_count(&p, ext)?;
+        } else if p.extension().is_some_and(|e| e == ext) {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
@@ -229,6 +410,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             large,
             baseline_runs,
         } => inventory(&args, large.as_deref(), *baseline_runs)?,
+        What::Scan { cargo_audit } => scan(&args, cargo_audit)?,
     };
     Ok(if ok {
         std::process::ExitCode::SUCCESS
