@@ -312,6 +312,58 @@ fn scan(args: &Args, cargo_audit: &Path) -> anyhow::Result<bool> {
         if ok { "MET" } else { "MISSED" }
     );
 
+    println!();
+    println!(
+        "every real lockfile against the full database (findings by code; known-malicious must be 0):"
+    );
+    let manifest = fs_err::read_to_string(args.shared.join("data/lockfiles/MANIFEST.tsv"))?;
+    for line in manifest.lines().skip(1) {
+        let Some(file) = line.split('\t').nth(3) else {
+            continue;
+        };
+        let Some(kind) = kind_of(file) else { continue };
+        let path = args.shared.join("data/lockfiles").join(file);
+        let path_str = path.to_string_lossy().into_owned();
+        let out = measure(
+            &args.bin,
+            &[
+                "--home",
+                &home_str,
+                "scan",
+                &path_str,
+                "--as",
+                kind,
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--max-age",
+                "100000d",
+            ],
+            1,
+        )?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let mut by_code: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        let mut sample = Vec::new();
+        for f in v["findings"].as_array().into_iter().flatten() {
+            *by_code
+                .entry(f["code"].as_str().unwrap_or("?").to_owned())
+                .or_default() += 1;
+            if sample.len() < 3 {
+                sample.push(format!(
+                    "{}@{} {}",
+                    f["package"]["name"].as_str().unwrap_or(""),
+                    f["package"]["version"].as_str().unwrap_or(""),
+                    f["advisory"]["id"].as_str().unwrap_or("")
+                ));
+            }
+        }
+        let malicious = by_code.get("known-malicious").copied().unwrap_or(0);
+        all_ok &= malicious == 0;
+        println!("  {file:<48} {by_code:?} e.g. {}", sample.join("; "));
+    }
+
     let rustsec_db = data.join("rustsec/advisories");
     let rustsec_records = walk_count(&rustsec_db.join("crates"), "md")?;
     let have_audit = Command::new(cargo_audit)

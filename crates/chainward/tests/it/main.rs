@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 mod help;
 mod inventory;
+mod malicious;
 mod sbom;
 mod scan;
 
