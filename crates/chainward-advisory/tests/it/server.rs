@@ -55,9 +55,7 @@ impl TestServer {
             while !stopping.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        if let Some(req) = serve(stream, &handler) {
-                            reqs.lock().unwrap().push(req);
-                        }
+                        let _ = serve(stream, &handler, &reqs);
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         std::thread::sleep(Duration::from_millis(5));
@@ -88,7 +86,13 @@ impl Drop for TestServer {
     }
 }
 
-fn serve(stream: TcpStream, handler: &impl Fn(&Request) -> Reply) -> Option<Request> {
+/// Reads one request, records it, then replies. Recording comes first: a client that has its
+/// reply may go on (and the test read the log) before this thread runs again.
+fn serve(
+    stream: TcpStream,
+    handler: &impl Fn(&Request) -> Reply,
+    log: &Mutex<Vec<Request>>,
+) -> Option<()> {
     stream.set_nonblocking(false).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -108,6 +112,7 @@ fn serve(stream: TcpStream, handler: &impl Fn(&Request) -> Reply) -> Option<Requ
         }
     }
     let req = Request { path, headers };
+    log.lock().unwrap().push(req.clone());
     let mut out = stream;
     let _ = match handler(&req) {
         Reply::Ok { body, etag } => {
@@ -136,5 +141,5 @@ fn serve(stream: TcpStream, handler: &impl Fn(&Request) -> Reply) -> Option<Requ
     };
     let _ = out.flush();
     let _ = out.shutdown(std::net::Shutdown::Both);
-    Some(req)
+    Some(())
 }
