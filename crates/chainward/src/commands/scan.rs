@@ -38,7 +38,7 @@ pub(crate) fn run(
             home.display()
         )
     })?;
-    let status = db.status().context("reading the advisory database")?;
+    let status = db.summary().context("reading the advisory database")?;
     if status.advisories == 0 {
         anyhow::bail!(
             "the advisory database in {} is empty: run `chainward db import SOURCE` or `chainward db update` first",
