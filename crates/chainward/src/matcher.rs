@@ -117,11 +117,12 @@ struct Hit {
 }
 
 /// Matches every package of `inventory` against the database.
+/// `keys` is [`AdvisoryDb::package_keys`], loaded by the caller.
 pub(crate) fn match_inventory(
     inventory: &Inventory,
     db: &AdvisoryDb,
+    keys: &HashSet<(Ecosystem, String)>,
 ) -> Result<MatchOutcome, DbError> {
-    let keys: HashSet<(Ecosystem, String)> = db.package_keys()?;
     let mut out = MatchOutcome::default();
     for pkg in &inventory.packages {
         if let Some(reason) = not_checked_reason(pkg) {

@@ -23,16 +23,13 @@ fn threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
-pub(crate) fn run(
-    global: &GlobalArgs,
-    args: &ScanArgs,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let format = super::output_format(global.format.as_deref(), ScanFormat::Table, "scan")?;
-    let max_age = parse_age(&args.max_age)?;
-    let home = home_dir(global)?;
-    let inventory = collect_inventory(&args.input)?;
-    let db = AdvisoryDb::open_existing(&home).with_context(|| {
+type PackageKeys = std::collections::HashSet<(chainward_types::Ecosystem, String)>;
+
+/// Opens the advisory database in `home` and reads what every scan needs from it.
+fn open_database(
+    home: &std::path::Path,
+) -> anyhow::Result<(AdvisoryDb, chainward_advisory::DbStatus, PackageKeys)> {
+    let db = AdvisoryDb::open_existing(home).with_context(|| {
         format!(
             "no advisory database in {}: run `chainward db import SOURCE` or `chainward db update` first",
             home.display()
@@ -45,9 +42,35 @@ pub(crate) fn run(
             home.display()
         );
     }
+    let keys = db.package_keys().context("reading the advisory database")?;
+    Ok((db, status, keys))
+}
+
+pub(crate) fn run(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let format = super::output_format(global.format.as_deref(), ScanFormat::Table, "scan")?;
+    let max_age = parse_age(&args.max_age)?;
+    let home = home_dir(global)?;
+    // The database is opened, summarised and its package keys loaded on a second thread
+    // while the inventory is read: the two do not depend on each other.
+    let (inventory, opened) = std::thread::scope(|scope| {
+        let db_thread = scope.spawn(|| open_database(&home));
+        let inventory = collect_inventory(&args.input);
+        let opened = db_thread.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "reading the advisory database failed unexpectedly"
+            ))
+        });
+        (inventory, opened)
+    });
+    let inventory = inventory?;
+    let (db, status, keys) = opened?;
     let now = SystemTime::now();
     let stale = status.check_max_age(max_age, now).err();
-    let outcome = match_inventory(&inventory, &db).context("matching advisories")?;
+    let outcome = match_inventory(&inventory, &db, &keys).context("matching advisories")?;
     let mut report = ScanReport {
         schema_version: chainward_report::SCHEMA_VERSION,
         sources: inventory.sources.clone(),
