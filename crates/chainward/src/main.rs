@@ -13,11 +13,6 @@ mod printer;
 
 use printer::Printer;
 
-/// Parsing a lockfile allocates a small string per field; mimalloc serves those much faster
-/// than glibc's allocator (measured in `chainward-bench inventory`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// How a run ended, as the process exit code (see `shared/docs/CLI.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExitStatus {
