@@ -31,72 +31,8 @@ use serde_json::Value;
 
 use crate::osv::OsvVulnerability;
 
-/// How severe an advisory is, ordered from `None` (lowest) to `Critical`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
-pub enum Severity {
-    /// CVSS 0.0.
-    None,
-    /// CVSS 0.1–3.9.
-    Low,
-    /// CVSS 4.0–6.9.
-    Medium,
-    /// CVSS 7.0–8.9.
-    High,
-    /// CVSS 9.0–10.0, and every known-malicious package.
-    Critical,
-}
-
-impl Severity {
-    /// The lowercase name (`critical`, `high`, `medium`, `low`, `none`).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a lowercase or uppercase name; GHSA's `MODERATE` is `medium`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        if name.eq_ignore_ascii_case("moderate") {
-            return Some(Self::Medium);
-        }
-        Self::from_str(name).ok()
-    }
-
-    /// The severity of a CVSS score, per the CVSS qualitative rating scale.
-    pub fn from_score(score: f64) -> Self {
-        if score >= 9.0 {
-            Self::Critical
-        } else if score >= 7.0 {
-            Self::High
-        } else if score >= 4.0 {
-            Self::Medium
-        } else if score > 0.0 {
-            Self::Low
-        } else {
-            Self::None
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How severe an advisory is: the one [`chainward_types::Severity`] every report uses.
+pub use chainward_types::Severity;
 
 /// What kind of advisory a record is. Each kind has a stable finding code
 /// ([`AdvisoryKind::code`]); a code is never reused.
@@ -273,7 +209,7 @@ pub(crate) fn assess_wire(v: &OsvVulnerability) -> Assessment {
     let (severity, basis) = if malicious {
         (Severity::Critical, SeverityBasis::Malicious)
     } else if let Some(s) = score {
-        (Severity::from_score(s), SeverityBasis::Cvss)
+        (Severity::from_cvss_score(s), SeverityBasis::Cvss)
     } else if let Some(s) = database_severity(v) {
         (s, SeverityBasis::Database)
     } else if informational.is_some() {
@@ -415,15 +351,15 @@ mod tests {
 
     #[test]
     fn maps_scores_to_severities() {
-        assert_eq!(Severity::from_score(10.0), Severity::Critical);
-        assert_eq!(Severity::from_score(9.0), Severity::Critical);
-        assert_eq!(Severity::from_score(8.9), Severity::High);
-        assert_eq!(Severity::from_score(7.0), Severity::High);
-        assert_eq!(Severity::from_score(6.9), Severity::Medium);
-        assert_eq!(Severity::from_score(4.0), Severity::Medium);
-        assert_eq!(Severity::from_score(3.9), Severity::Low);
-        assert_eq!(Severity::from_score(0.1), Severity::Low);
-        assert_eq!(Severity::from_score(0.0), Severity::None);
+        assert_eq!(Severity::from_cvss_score(10.0), Severity::Critical);
+        assert_eq!(Severity::from_cvss_score(9.0), Severity::Critical);
+        assert_eq!(Severity::from_cvss_score(8.9), Severity::High);
+        assert_eq!(Severity::from_cvss_score(7.0), Severity::High);
+        assert_eq!(Severity::from_cvss_score(6.9), Severity::Medium);
+        assert_eq!(Severity::from_cvss_score(4.0), Severity::Medium);
+        assert_eq!(Severity::from_cvss_score(3.9), Severity::Low);
+        assert_eq!(Severity::from_cvss_score(0.1), Severity::Low);
+        assert_eq!(Severity::from_cvss_score(0.0), Severity::None);
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::None);
     }
 
@@ -514,7 +450,7 @@ mod tests {
                 .iter()
                 .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
         );
-        for s in Severity::iter() {
+        for s in Severity::ALL_DESC {
             assert_eq!(Severity::from_name(s.as_str()), Some(s));
         }
     }

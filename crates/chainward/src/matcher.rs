@@ -96,10 +96,6 @@ fn compare_versions(eco: Ecosystem, a: &str, b: &str) -> Ordering {
     Scheme::of(eco).compare(a, b).unwrap_or_else(|_| a.cmp(b))
 }
 
-fn severity_of(adv: &PackageAdvisory) -> Severity {
-    Severity::from_name(adv.severity.as_str()).unwrap_or(Severity::None)
-}
-
 fn code_of(kind: AdvisoryKind) -> FindingCode {
     match kind {
         AdvisoryKind::KnownMalicious => FindingCode::KnownMalicious,
@@ -241,7 +237,7 @@ fn finding_for(pkg: &Package, group: &[Hit]) -> Finding {
     } else {
         group
             .iter()
-            .map(|h| severity_of(&h.adv))
+            .map(|h| h.adv.severity)
             .max()
             .unwrap_or(Severity::None)
     };
