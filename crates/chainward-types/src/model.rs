@@ -166,6 +166,16 @@ pub struct Location {
     pub key: Option<String>,
 }
 
+/// `path:line`, or `path` where the format has no lines.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
 impl Location {
     /// A location at a line of a file.
     pub fn new(path: impl Into<String>, line: Option<u32>) -> Self {

@@ -37,10 +37,7 @@ impl Reporter<ScanReport> for Markdown {
                 let loc = f
                     .locations
                     .first()
-                    .map_or_else(String::new, |l| match l.line {
-                        Some(line) => format!("`{}:{line}`", l.path),
-                        None => format!("`{}`", l.path),
-                    });
+                    .map_or_else(String::new, |l| format!("`{l}`"));
                 let (id, fixed, summary) = match &f.advisory {
                     Some(a) => (
                         match &a.url {

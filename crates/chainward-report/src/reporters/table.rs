@@ -73,10 +73,7 @@ fn location_cell(p: &Package) -> String {
     let Some(first) = p.locations.first() else {
         return String::new();
     };
-    let mut s = match first.line {
-        Some(l) => format!("{}:{l}", first.path),
-        None => first.path.clone(),
-    };
+    let mut s = first.to_string();
     if p.locations.len() > 1 {
         s.push_str(&format!(" (+{})", p.locations.len() - 1));
     }
@@ -170,10 +167,7 @@ impl Reporter<InventoryReport<'_>> for Table {
 fn first_location(f: &chainward_types::Finding) -> String {
     f.locations
         .first()
-        .map_or_else(String::new, |l| match l.line {
-            Some(line) => format!("{}:{line}", l.path),
-            None => l.path.clone(),
-        })
+        .map_or_else(String::new, ToString::to_string)
 }
 
 /// The advice line of a package group.
