@@ -15,6 +15,6 @@ mod format;
 mod walk;
 
 pub use format::{Detection, Format, detect};
-pub use walk::{ExtractError, Options, extract, extract_file};
+pub use walk::{ExtractError, Options, ReadSource, extract, extract_file, read_sources};
 
 pub use chainward_types::Inventory;

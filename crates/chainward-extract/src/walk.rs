@@ -57,12 +57,39 @@ enum Job {
     NotRead(Source),
 }
 
+/// One source found by the walk, with what reading it gave.
+#[derive(Debug)]
+pub struct ReadSource {
+    /// The file or folder on disk.
+    pub path: PathBuf,
+    /// The path as shown in reports (relative to the scanned root).
+    pub display: String,
+    /// The format, when the source is one chainward reads.
+    pub format: Option<Format>,
+    /// The lockfile read, or the source record of why it was not.
+    pub result: Result<Lockfile, Source>,
+}
+
 /// Extracts an inventory from every path (files or folders).
 ///
 /// Problems with what is found (unparsable files, unreadable folders, unsupported lockfiles)
 /// are recorded as sources, not returned as errors: the caller decides from
 /// [`Inventory::is_incomplete`]. Only bad paths are errors.
 pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, ExtractError> {
+    let mut builder = InventoryBuilder::new();
+    for source in read_sources(paths, options)? {
+        match source.result {
+            Ok(lockfile) => builder.add_lockfile(source.display, lockfile),
+            Err(not_read) => builder.add_source(not_read),
+        }
+    }
+    Ok(builder.finish())
+}
+
+/// Walks every path and reads each source found, keeping each source's lockfile apart (for
+/// checks that need to know which file and folder a package came from, such as `verify`).
+/// Sources come back in walk order.
+pub fn read_sources(paths: &[PathBuf], options: &Options) -> Result<Vec<ReadSource>, ExtractError> {
     let mut jobs = Vec::new();
     for path in paths {
         let display = display_of(path);
@@ -91,37 +118,45 @@ pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, Extrac
             format: Format::Sbom,
         });
     }
-    let results: Vec<(Job, Result<Lockfile, ParseError>)> = jobs
+    Ok(jobs
         .into_par_iter()
         .map(|job| {
             let result = run(&job);
-            (job, result)
-        })
-        .collect();
-    let mut builder = InventoryBuilder::new();
-    for (job, result) in results {
-        match (job, result) {
-            (Job::NotRead(source), _) => builder.add_source(source),
-            (
+            match job {
+                Job::NotRead(source) => ReadSource {
+                    path: PathBuf::from(&source.path),
+                    display: source.path.clone(),
+                    format: None,
+                    result: Err(source),
+                },
                 Job::File {
-                    display, format, ..
+                    path,
+                    display,
+                    format,
                 }
                 | Job::Tree {
-                    display, format, ..
-                },
-                result,
-            ) => match result {
-                Ok(lockfile) => builder.add_lockfile(display, lockfile),
-                Err(e) => builder.add_source(Source::not_read(
+                    path,
                     display,
-                    format.kind(),
-                    SourceStatus::Failed,
-                    e.to_string(),
-                )),
-            },
-        }
-    }
-    Ok(builder.finish())
+                    format,
+                } => {
+                    let result = result.map_err(|e| {
+                        Source::not_read(
+                            display.clone(),
+                            format.kind(),
+                            SourceStatus::Failed,
+                            e.to_string(),
+                        )
+                    });
+                    ReadSource {
+                        path,
+                        display,
+                        format: Some(format),
+                        result,
+                    }
+                }
+            }
+        })
+        .collect())
 }
 
 /// Extracts one file as `format` (used by `--as` and by tests).

@@ -2,6 +2,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hash::Hash;
 use crate::model::{Ecosystem, Location};
 
 /// How bad a finding is, ordered from `None` to `Critical`.
@@ -92,16 +93,55 @@ pub enum FindingCode {
     Unsound,
     /// A RustSec informational advisory of another kind (`notice`).
     AdvisoryNotice,
+    /// An archive's bytes (cached tarball, .crate, cache zip, wheel) do not hash to what the lockfile pinned: the cache or download was tampered with or corrupted.
+    IntegrityMismatch,
+    /// An installed file differs from the same file in the package archive the lockfile pinned (or from its recorded hash): something rewrote it after download.
+    FileModified,
+    /// An installed package folder holds a file that is not in the package archive (or its RECORD / checksum list): something dropped it there.
+    FileAdded,
+    /// A file of the package archive (or of its RECORD / checksum list) is missing from the installed package.
+    FileMissing,
+    /// A package is installed (or cached for installation) that the lockfile does not list.
+    NotInLockfile,
+    /// The lockfile pins a package that is not installed where the lockfile says it is.
+    NotInstalled,
+    /// A package archive holds an entry with an absolute path, a `..` component or a link: it was read, never followed or unpacked.
+    UnsafeArchiveEntry,
+    /// The lockfile downloads a package over a plain-text protocol (http:, git:), so anyone on the path can swap it.
+    InsecureOrigin,
+    /// The lockfile downloads a package from a host outside the allowed list (by default the ecosystem's public registry).
+    UntrustedHost,
+    /// The resolved registry URL is for a different package than the lockfile entry names (a classic lockfile-injection trick).
+    UrlNameMismatch,
+    /// A downloaded package has no integrity hash in the lockfile, so nothing checks what is installed.
+    MissingIntegrity,
+    /// The only integrity hash the lockfile keeps for a package is SHA-1 (or MD5), which can be forged.
+    WeakIntegrity,
+    /// A git dependency is not pinned to a full commit, so the next install may fetch different code.
+    UnpinnedGit,
 }
 
 impl FindingCode {
     /// Every code, for documentation and uniqueness tests.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 18] = [
         Self::KnownMalicious,
         Self::KnownVulnerability,
         Self::Unmaintained,
         Self::Unsound,
         Self::AdvisoryNotice,
+        Self::IntegrityMismatch,
+        Self::FileModified,
+        Self::FileAdded,
+        Self::FileMissing,
+        Self::NotInLockfile,
+        Self::NotInstalled,
+        Self::UnsafeArchiveEntry,
+        Self::InsecureOrigin,
+        Self::UntrustedHost,
+        Self::UrlNameMismatch,
+        Self::MissingIntegrity,
+        Self::WeakIntegrity,
+        Self::UnpinnedGit,
     ];
 
     /// The kebab-case id.
@@ -112,6 +152,41 @@ impl FindingCode {
             Self::Unmaintained => "unmaintained",
             Self::Unsound => "unsound",
             Self::AdvisoryNotice => "advisory-notice",
+            Self::IntegrityMismatch => "integrity-mismatch",
+            Self::FileModified => "file-modified",
+            Self::FileAdded => "file-added",
+            Self::FileMissing => "file-missing",
+            Self::NotInLockfile => "not-in-lockfile",
+            Self::NotInstalled => "not-installed",
+            Self::UnsafeArchiveEntry => "unsafe-archive-entry",
+            Self::InsecureOrigin => "insecure-origin",
+            Self::UntrustedHost => "untrusted-host",
+            Self::UrlNameMismatch => "url-name-mismatch",
+            Self::MissingIntegrity => "missing-integrity",
+            Self::WeakIntegrity => "weak-integrity",
+            Self::UnpinnedGit => "unpinned-git",
+        }
+    }
+
+    /// The severity a finding of this code has when nothing more specific is known
+    /// (advisory findings take theirs from the advisory).
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Self::KnownMalicious => Severity::Critical,
+            Self::KnownVulnerability => Severity::High,
+            Self::Unmaintained | Self::Unsound | Self::AdvisoryNotice => Severity::None,
+            Self::IntegrityMismatch => Severity::Critical,
+            Self::FileModified
+            | Self::FileAdded
+            | Self::UnsafeArchiveEntry
+            | Self::InsecureOrigin
+            | Self::UrlNameMismatch => Severity::High,
+            Self::FileMissing
+            | Self::NotInLockfile
+            | Self::UntrustedHost
+            | Self::MissingIntegrity
+            | Self::UnpinnedGit => Severity::Medium,
+            Self::NotInstalled | Self::WeakIntegrity => Severity::Low,
         }
     }
 
@@ -127,6 +202,45 @@ impl FindingCode {
             Self::Unmaintained => "The crate is unmaintained according to a RustSec advisory.",
             Self::Unsound => "The crate has unsound APIs according to a RustSec advisory.",
             Self::AdvisoryNotice => "A RustSec informational notice applies to this crate.",
+            Self::IntegrityMismatch => {
+                "An archive's bytes (cached tarball, .crate, cache zip, wheel) do not hash to what the lockfile pinned: the cache or download was tampered with or corrupted."
+            }
+            Self::FileModified => {
+                "An installed file differs from the same file in the package archive the lockfile pinned (or from its recorded hash): something rewrote it after download."
+            }
+            Self::FileAdded => {
+                "An installed package folder holds a file that is not in the package archive (or its RECORD / checksum list): something dropped it there."
+            }
+            Self::FileMissing => {
+                "A file of the package archive (or of its RECORD / checksum list) is missing from the installed package."
+            }
+            Self::NotInLockfile => {
+                "A package is installed (or cached for installation) that the lockfile does not list."
+            }
+            Self::NotInstalled => {
+                "The lockfile pins a package that is not installed where the lockfile says it is."
+            }
+            Self::UnsafeArchiveEntry => {
+                "A package archive holds an entry with an absolute path, a `..` component or a link: it was read, never followed or unpacked."
+            }
+            Self::InsecureOrigin => {
+                "The lockfile downloads a package over a plain-text protocol (http:, git:), so anyone on the path can swap it."
+            }
+            Self::UntrustedHost => {
+                "The lockfile downloads a package from a host outside the allowed list (by default the ecosystem's public registry)."
+            }
+            Self::UrlNameMismatch => {
+                "The resolved registry URL is for a different package than the lockfile entry names (a classic lockfile-injection trick)."
+            }
+            Self::MissingIntegrity => {
+                "A downloaded package has no integrity hash in the lockfile, so nothing checks what is installed."
+            }
+            Self::WeakIntegrity => {
+                "The only integrity hash the lockfile keeps for a package is SHA-1 (or MD5), which can be forged."
+            }
+            Self::UnpinnedGit => {
+                "A git dependency is not pinned to a full commit, so the next install may fetch different code."
+            }
         }
     }
 }
@@ -188,6 +302,27 @@ pub struct Finding {
     pub message: String,
     /// Where the package was found.
     pub locations: Vec<Location>,
+    /// What a verification compared, for integrity and origin findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// The evidence of an integrity or origin finding: which file, and both hashes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The file that was checked: an installed file, a cached archive, or a path inside an
+    /// archive (`archive!/path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// What the lockfile, archive or record says the hash should be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Hash>,
+    /// What the bytes on disk hash to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Hash>,
+    /// The URL or other value the finding is about (an origin, an archive entry name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ mod model;
 pub mod purl;
 
 pub use error::ParseError;
-pub use finding::{AdvisoryRef, Finding, FindingCode, PackageRef, Severity};
+pub use finding::{AdvisoryRef, Evidence, Finding, FindingCode, PackageRef, Severity};
 pub use hash::{Hash, HashAlgorithm};
 pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;

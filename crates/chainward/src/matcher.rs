@@ -304,5 +304,6 @@ fn finding_for(pkg: &Package, group: &[Hit]) -> Finding {
         }),
         message,
         locations: pkg.locations.clone(),
+        evidence: None,
     }
 }

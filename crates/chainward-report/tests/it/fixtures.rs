@@ -62,6 +62,7 @@ pub(crate) fn scan_report() -> ScanReport {
                 }),
                 message: "ansi_term 0.12.1 is unmaintained (RUSTSEC-2021-0139)".into(),
                 locations: vec![Location::new("svc/Cargo.lock", Some(12))],
+                evidence: None,
             },
             Finding {
                 code: FindingCode::KnownVulnerability,
@@ -78,6 +79,7 @@ pub(crate) fn scan_report() -> ScanReport {
                 }),
                 message: "django 3.2.0 is affected by PYSEC-2021-98".into(),
                 locations: vec![Location::new("ml/requirements.txt", Some(2))],
+                evidence: None,
             },
             Finding {
                 code: FindingCode::KnownMalicious,
@@ -97,6 +99,7 @@ pub(crate) fn scan_report() -> ScanReport {
                     Location::new("web/package-lock.json", Some(40)),
                     Location::new("docs site/package-lock.json", Some(7)),
                 ],
+                evidence: None,
             },
             Finding {
                 code: FindingCode::KnownVulnerability,
@@ -113,6 +116,7 @@ pub(crate) fn scan_report() -> ScanReport {
                 }),
                 message: "django 3.2.0 is affected by GHSA-xpfp-f569-q3p2".into(),
                 locations: vec![Location::new("ml/requirements.txt", Some(2))],
+                evidence: None,
             },
         ],
         not_checked: vec![NotChecked {

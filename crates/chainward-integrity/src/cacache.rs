@@ -1,0 +1,1 @@
+//! The npm cache (`_cacache`): content by integrity, and its index.

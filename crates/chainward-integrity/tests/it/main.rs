@@ -1,0 +1,2 @@
+//! Integration tests: real trees built from small real archives, clean and tampered.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
