@@ -67,6 +67,9 @@ pub enum Command {
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Check that what is installed or cached is byte-for-byte what the lockfiles pinned, and
+    /// that lockfile origins are sane.
+    Verify(VerifyArgs),
 }
 
 /// Where the packages come from: lockfiles and installed trees, or SBOMs.
@@ -106,6 +109,58 @@ pub struct ScanArgs {
     /// Exit 2 when the advisory data is stale.
     #[arg(long)]
     pub fail_on_stale: bool,
+    /// Where installed and cached packages are.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+    /// Skip the integrity checks (installed and cached bytes, lockfile origins).
+    #[arg(long)]
+    pub no_integrity: bool,
+}
+
+/// Where `verify` (and the integrity part of `scan`) finds caches, and which origins it allows.
+#[derive(Debug, Args)]
+pub struct IntegrityArgs {
+    /// npm's cache folder (the one holding `_cacache`) [default: $npm_config_cache, else
+    /// ~/.npm]
+    #[arg(long, value_name = "DIR")]
+    pub npm_cache: Option<PathBuf>,
+    /// pnpm's content-addressable store (e.g. `~/.local/share/pnpm/store/v3`) [default: the
+    /// `storeDir` that `node_modules/.modules.yaml` records]
+    #[arg(long, value_name = "DIR")]
+    pub pnpm_store: Option<PathBuf>,
+    /// yarn berry's global cache folder [default: `.yarn/cache` of the project, else
+    /// ~/.yarn/berry/cache]
+    #[arg(long, value_name = "DIR")]
+    pub yarn_cache: Option<PathBuf>,
+    /// Cargo's home, holding `registry/cache` and `registry/src` [default: $CARGO_HOME, else
+    /// ~/.cargo]
+    #[arg(long, value_name = "DIR")]
+    pub cargo_home: Option<PathBuf>,
+    /// A folder of downloaded wheels and sdists to check against Python lockfile hashes
+    /// (repeatable).
+    #[arg(long = "dist", value_name = "DIR")]
+    pub dist_dirs: Vec<PathBuf>,
+    /// Allow downloads from this host as well as each ecosystem's public registry
+    /// (repeatable; a host name or a URL).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// Allow only the hosts given with --allow-host, not the public registries.
+    #[arg(long)]
+    pub no_default_hosts: bool,
+}
+
+/// `chainward verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// What to verify.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where installed and cached packages are.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
 }
 
 /// The severity at which `scan` fails.

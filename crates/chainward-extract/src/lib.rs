@@ -15,6 +15,8 @@ mod format;
 mod walk;
 
 pub use format::{Detection, Format, detect};
-pub use walk::{ExtractError, Options, ReadSource, extract, extract_file, read_sources};
+pub use walk::{
+    ExtractError, Options, ReadSource, extract, extract_file, inventory_of, read_sources,
+};
 
 pub use chainward_types::Inventory;

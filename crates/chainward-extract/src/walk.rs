@@ -76,14 +76,20 @@ pub struct ReadSource {
 /// are recorded as sources, not returned as errors: the caller decides from
 /// [`Inventory::is_incomplete`]. Only bad paths are errors.
 pub fn extract(paths: &[PathBuf], options: &Options) -> Result<Inventory, ExtractError> {
+    Ok(inventory_of(read_sources(paths, options)?))
+}
+
+/// Builds the inventory of sources already read (for commands that first use each source's
+/// own lockfile, such as `verify`).
+pub fn inventory_of(sources: Vec<ReadSource>) -> Inventory {
     let mut builder = InventoryBuilder::new();
-    for source in read_sources(paths, options)? {
+    for source in sources {
         match source.result {
             Ok(lockfile) => builder.add_lockfile(source.display, lockfile),
             Err(not_read) => builder.add_source(not_read),
         }
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// Walks every path and reads each source found, keeping each source's lockfile apart (for

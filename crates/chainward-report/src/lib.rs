@@ -54,10 +54,39 @@ pub struct ScanReport {
     /// For each package with findings (by purl), the lowest version that fixes all of them,
     /// when one exists.
     pub fixes: BTreeMap<String, String>,
-    /// The advisory data used.
-    pub database: DatabaseInfo,
+    /// The advisory data used (`scan`; absent from `verify`, which uses none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseInfo>,
+    /// What integrity verification compared, and what it could not (absent when it did not
+    /// run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<IntegrityInfo>,
     /// Counts.
     pub summary: ScanSummary,
+}
+
+/// What `verify` (or the integrity part of `scan`) compared.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IntegrityInfo {
+    /// Packages whose bytes were compared.
+    pub packages: u64,
+    /// Installed files compared.
+    pub files: u64,
+    /// Archives (tarballs, `.crate` files, zips, wheels) hashed or read.
+    pub archives: u64,
+    /// Bytes hashed or compared.
+    pub bytes: u64,
+    /// Checks that could not run: never a pass.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A check that could not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unchecked {
+    /// The file or package it is about.
+    pub path: String,
+    /// Why it could not run.
+    pub message: String,
 }
 
 /// A package that was not matched against advisories.

@@ -11,3 +11,9 @@ pub(crate) const CHAINWARD_REPORT_PEAK_RSS: &str = "CHAINWARD_REPORT_PEAK_RSS";
 /// Seconds since the epoch to stamp SBOMs with, for reproducible output
 /// (<https://reproducible-builds.org/specs/source-date-epoch/>).
 pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// npm's cache folder (npm's own variable; `_cacache` is inside it).
+pub(crate) const NPM_CONFIG_CACHE: &str = "npm_config_cache";
+
+/// Cargo's home (Cargo's own variable; `registry/` is inside it).
+pub(crate) const CARGO_HOME: &str = "CARGO_HOME";

@@ -172,10 +172,29 @@ fn first_location(f: &chainward_types::Finding) -> String {
 
 /// The advice line of a package group.
 pub(crate) fn remedy(report: &crate::ScanReport, group: &[&chainward_types::Finding]) -> String {
+    use chainward_types::FindingCode as C;
     let pkg = &group[0].package;
-    let malicious = group
-        .iter()
-        .any(|f| f.code == chainward_types::FindingCode::KnownMalicious);
+    let has = |codes: &[C]| group.iter().any(|f| codes.contains(&f.code));
+    let malicious = has(&[C::KnownMalicious]);
+    let advisory = group.iter().any(|f| f.advisory.is_some());
+    if !advisory {
+        return if has(&[
+            C::IntegrityMismatch,
+            C::FileModified,
+            C::FileAdded,
+            C::FileMissing,
+            C::UnsafeArchiveEntry,
+        ]) {
+            format!(
+                "do not trust this copy of {}@{}: find out what changed it (an install script, a poisoned cache), then reinstall from a clean cache",
+                pkg.name, pkg.version
+            )
+        } else if has(&[C::NotInLockfile, C::NotInstalled]) {
+            "reinstall from the lockfile (npm ci, cargo fetch, pip install --require-hashes) so the disk matches it".to_owned()
+        } else {
+            "fix the lockfile entry: pin it to an HTTPS registry URL with a strong integrity hash, or a full git commit".to_owned()
+        };
+    }
     match (report.fixes.get(&pkg.purl), malicious) {
         (Some(v), true) => format!(
             "remove {}@{} now (upgrade to {v} or later), and treat every machine that installed it as compromised",
@@ -279,20 +298,38 @@ impl Reporter<crate::ScanReport> for Table {
             )?;
         }
         writeln!(w, ".")?;
-        writeln!(
-            w,
-            "Advisory database: {} records{}{}",
-            r.database.records,
-            r.database
-                .last_updated
-                .as_deref()
-                .map(|t| format!(", updated {t}"))
-                .unwrap_or_default(),
-            if r.database.stale {
-                " (STALE: run `chainward db update`)"
-            } else {
-                ""
+        if let Some(i) = &r.integrity {
+            writeln!(
+                w,
+                "Integrity: {} packages, {} files and {} archives compared ({} MB)",
+                i.packages,
+                i.files,
+                i.archives,
+                i.bytes / 1_000_000
+            )?;
+            if !i.unchecked.is_empty() {
+                writeln!(w, "{} checks could not run:", i.unchecked.len())?;
+                for u in &i.unchecked {
+                    writeln!(w, "  ! {}: {}", u.path, u.message)?;
+                }
             }
-        )
+        }
+        if let Some(db) = &r.database {
+            writeln!(
+                w,
+                "Advisory database: {} records{}{}",
+                db.records,
+                db.last_updated
+                    .as_deref()
+                    .map(|t| format!(", updated {t}"))
+                    .unwrap_or_default(),
+                if db.stale {
+                    " (STALE: run `chainward db update`)"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        Ok(())
     }
 }

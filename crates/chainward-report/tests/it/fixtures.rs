@@ -129,12 +129,13 @@ pub(crate) fn scan_report() -> ScanReport {
             reason: "git origin: registry advisories do not apply by name".into(),
         }],
         fixes: BTreeMap::from([("pkg:pypi/django@3.2.0".to_owned(), "3.2.4".to_owned())]),
-        database: DatabaseInfo {
+        database: Some(DatabaseInfo {
             records: 25_000,
             newest_modified: Some("2026-08-21T00:00:00Z".into()),
             last_updated: Some("2026-11-20T10:00:00Z".into()),
             stale: false,
-        },
+        }),
+        integrity: None,
         summary: ScanSummary {
             packages: 480,
             ..ScanSummary::default()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chainward_cli::{GlobalArgs, InputArgs};
-use chainward_extract::{Format, Options};
+use chainward_extract::{Format, Options, ReadSource};
 use chainward_types::Inventory;
 
 use crate::printer::Printer;
@@ -45,8 +45,7 @@ pub(crate) fn parse_age(s: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
-/// Builds the inventory of the command's inputs: lockfiles and trees under PATHs, and SBOMs.
-pub(crate) fn collect_inventory(input: &InputArgs) -> anyhow::Result<Inventory> {
+fn extract_inputs(input: &InputArgs) -> (Vec<PathBuf>, Options) {
     let paths = if input.paths.is_empty() && input.sbom.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -56,7 +55,19 @@ pub(crate) fn collect_inventory(input: &InputArgs) -> anyhow::Result<Inventory> 
         as_format: input.as_kind.as_deref().and_then(Format::from_kind),
         sboms: input.sbom.clone(),
     };
+    (paths, options)
+}
+
+/// Builds the inventory of the command's inputs: lockfiles and trees under PATHs, and SBOMs.
+pub(crate) fn collect_inventory(input: &InputArgs) -> anyhow::Result<Inventory> {
+    let (paths, options) = extract_inputs(input);
     Ok(chainward_extract::extract(&paths, &options)?)
+}
+
+/// Reads every source of the command's inputs, each kept with its own lockfile.
+pub(crate) fn collect_sources(input: &InputArgs) -> anyhow::Result<Vec<ReadSource>> {
+    let (paths, options) = extract_inputs(input);
+    Ok(chainward_extract::read_sources(&paths, &options)?)
 }
 
 /// Warns about every incomplete source; true when the run must exit 2 for it.

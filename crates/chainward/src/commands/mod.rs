@@ -10,6 +10,7 @@ mod db;
 mod inventory;
 mod sbom;
 mod scan;
+mod verify;
 
 pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     match cli.command {
@@ -17,6 +18,7 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Scan(args) => scan::run(&cli.global, &args, printer),
         Command::Db(cmd) => db::run(&cli.global, &cmd, printer),
         Command::Sbom(args) => sbom::run(&cli.global, &args, printer),
+        Command::Verify(args) => verify::run(&cli.global, &args, printer),
     }
 }
 

@@ -8,12 +8,12 @@ use chainward_cli::{FailOn, GlobalArgs, ScanArgs, ScanFormat};
 use chainward_report::{DatabaseInfo, Reporter as _, ScanReport, ScanSummary, reporters};
 use chainward_types::Severity;
 
-use super::common::{collect_inventory, home_dir, parse_age, report_incomplete};
+use super::common::{collect_sources, home_dir, parse_age, report_incomplete};
 use crate::ExitStatus;
 use crate::matcher::match_inventory;
 use crate::printer::Printer;
 
-fn threshold(f: FailOn) -> Option<Severity> {
+pub(crate) fn threshold(f: FailOn) -> Option<Severity> {
     match f {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::High => Some(Severity::High),
@@ -58,7 +58,12 @@ pub(crate) fn run(
     // while the inventory is read: the two do not depend on each other.
     let (inventory, opened) = std::thread::scope(|scope| {
         let db_thread = scope.spawn(|| open_database(&home));
-        let inventory = collect_inventory(&args.input);
+        let inventory = collect_sources(&args.input).map(|sources| {
+            // The integrity checks read each source's own lockfile; scan never downloads.
+            let outcome = (!args.no_integrity)
+                .then(|| super::verify::verify_sources(&sources, &args.integrity, false, printer));
+            (chainward_extract::inventory_of(sources), outcome)
+        });
         let opened = db_thread.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
                 "reading the advisory database failed unexpectedly"
@@ -66,18 +71,22 @@ pub(crate) fn run(
         });
         (inventory, opened)
     });
-    let inventory = inventory?;
+    let (inventory, integrity) = inventory?;
     let (db, status, keys) = opened?;
     let now = SystemTime::now();
     let stale = status.check_max_age(max_age, now).err();
     let outcome = match_inventory(&inventory, &db, &keys).context("matching advisories")?;
+    let mut findings = outcome.findings;
+    if let Some(i) = &integrity {
+        findings.extend(i.findings.iter().cloned());
+    }
     let mut report = ScanReport {
         schema_version: chainward_report::SCHEMA_VERSION,
         sources: inventory.sources.clone(),
-        findings: outcome.findings,
+        findings,
         not_checked: outcome.not_checked,
         fixes: outcome.fixes,
-        database: DatabaseInfo {
+        database: Some(DatabaseInfo {
             records: status.advisories,
             newest_modified: status.newest_modified.clone(),
             last_updated: status
@@ -85,7 +94,8 @@ pub(crate) fn run(
                 .clone()
                 .or_else(|| status.last_import.clone()),
             stale: stale.is_some(),
-        },
+        }),
+        integrity: integrity.as_ref().map(super::verify::info),
         summary: ScanSummary {
             packages: inventory.packages.len(),
             ..ScanSummary::default()

@@ -34,3 +34,8 @@ fn db_help() {
     insta::assert_snapshot!("db_update_help", help(&["db", "update"]));
     insta::assert_snapshot!("db_status_help", help(&["db", "status"]));
 }
+
+#[test]
+fn verify_help() {
+    insta::assert_snapshot!(help(&["verify"]));
+}
