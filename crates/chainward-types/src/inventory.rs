@@ -1,8 +1,8 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Ecosystem, Lockfile, Origin, Package};
+use crate::model::{Lockfile, Origin, Package};
 
 /// What happened to one input file or installed tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,40 +124,41 @@ impl Inventory {
 pub struct InventoryBuilder {
     sources: Vec<Source>,
     packages: Vec<Package>,
-    index: HashMap<MergeKey, usize>,
-    edges: BTreeSet<(usize, usize)>,
+    index: HashMap<Box<str>, usize, rustc_hash::FxBuildHasher>,
+    /// Scratch buffer for merge keys.
+    key: String,
+    /// Edges as (from, to) global indexes; sorted and deduplicated by `finish`.
+    edges: Vec<(usize, usize)>,
     /// For merged packages: whether every occurrence so far was bundled.
     bundled_all: Vec<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct MergeKey {
-    ecosystem: Ecosystem,
-    name: String,
-    version: String,
-    origin: OriginKey,
-}
-
-/// Registry origins merge whatever download URL each lockfile recorded (a pnpm lockfile
-/// records none, a package-lock the tarball URL), unless they name another registry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum OriginKey {
-    DefaultRegistry,
-    Other(String),
-}
-
-fn origin_key(p: &Package) -> OriginKey {
+/// The merge identity of a package, written into `buf`: its purl without qualifiers when it
+/// comes from its ecosystem's default registry (whatever download URL a lockfile recorded: a
+/// pnpm lockfile records none, a package-lock the tarball URL), else the whole purl (whose
+/// qualifiers name the registry, git commit or URL), and for paths the path too. The purl is
+/// derived from the normalised (ecosystem, name, version), so equal keys are equal packages.
+fn merge_key(p: &Package, buf: &mut String) {
+    buf.clear();
+    let base = p.purl.split_once('?').map_or(p.purl.as_str(), |(b, _)| b);
     match &p.origin {
-        Origin::Registry { url: None } => OriginKey::DefaultRegistry,
+        Origin::Registry { url: None } => buf.push_str(base),
         Origin::Registry { url: Some(_) } if !p.purl.contains("repository_url=") => {
-            OriginKey::DefaultRegistry
+            buf.push_str(base);
         }
-        // The purl's qualifiers name the registry, git commit, URL; paths need the path.
         Origin::Registry { .. } | Origin::Git { .. } | Origin::Url { .. } => {
-            OriginKey::Other(p.purl.split_once('?').map_or("", |(_, q)| q).to_owned())
+            buf.push_str(&p.purl);
         }
-        Origin::Path { path } => OriginKey::Other(format!("path:{path}")),
-        Origin::Workspace { path } => OriginKey::Other(format!("workspace:{path}")),
+        Origin::Path { path } => {
+            buf.push_str(base);
+            buf.push_str("\0path:");
+            buf.push_str(path);
+        }
+        Origin::Workspace { path } => {
+            buf.push_str(base);
+            buf.push_str("\0workspace:");
+            buf.push_str(path);
+        }
     }
 }
 
@@ -177,14 +178,20 @@ impl InventoryBuilder {
         self.sources.push(Source::read(path, &lockfile));
         let mut local_to_global = Vec::with_capacity(lockfile.packages.len());
         for mut pkg in lockfile.packages {
-            pkg.refresh_purl();
-            let key = MergeKey {
-                ecosystem: pkg.ecosystem,
-                name: pkg.name.clone(),
-                version: pkg.version.clone(),
-                origin: origin_key(&pkg),
-            };
-            let idx = match self.index.get(&key) {
+            // `Package::new` computes the purl; parsers that change the name, version or
+            // origin afterwards call `refresh_purl` (the debug assertion checks that every
+            // test input honours this, so release builds need not compute it twice).
+            if pkg.purl.is_empty() {
+                pkg.refresh_purl();
+            } else {
+                debug_assert_eq!(
+                    pkg.purl,
+                    crate::purl::for_package(pkg.ecosystem, &pkg.name, &pkg.version, &pkg.origin),
+                    "stale purl from a parser: call refresh_purl after changing a package"
+                );
+            }
+            merge_key(&pkg, &mut self.key);
+            let idx = match self.index.get(self.key.as_str()) {
                 Some(&idx) => {
                     merge_into(&mut self.packages[idx], pkg, &mut self.bundled_all[idx]);
                     idx
@@ -193,7 +200,7 @@ impl InventoryBuilder {
                     let idx = self.packages.len();
                     self.bundled_all.push(pkg.bundled);
                     self.packages.push(pkg);
-                    self.index.insert(key, idx);
+                    self.index.insert(self.key.as_str().into(), idx);
                     idx
                 }
             };
@@ -203,7 +210,7 @@ impl InventoryBuilder {
             if let (Some(&f), Some(&t)) = (local_to_global.get(e.from), local_to_global.get(e.to))
                 && f != t
             {
-                self.edges.insert((f, t));
+                self.edges.push((f, t));
             }
         }
     }
@@ -213,26 +220,41 @@ impl InventoryBuilder {
         let Self {
             sources,
             mut packages,
-            edges,
+            mut edges,
             bundled_all,
             ..
         } = self;
-        let mut deps: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-        for (f, t) in edges {
-            deps.entry(f).or_default().insert(packages[t].purl.clone());
+        edges.sort_unstable();
+        edges.dedup();
+        // Edges are sorted by `from`: each package's dependencies are one run of them.
+        let mut run_start = 0;
+        while run_start < edges.len() {
+            let from = edges[run_start].0;
+            let run_end = edges[run_start..]
+                .iter()
+                .position(|e| e.0 != from)
+                .map_or(edges.len(), |n| run_start + n);
+            let mut purls: Vec<&str> = edges[run_start..run_end]
+                .iter()
+                .map(|&(_, t)| packages[t].purl.as_str())
+                .collect();
+            purls.sort_unstable();
+            purls.dedup();
+            let purls: Vec<String> = purls.into_iter().map(str::to_owned).collect();
+            packages[from].dependencies = purls;
+            run_start = run_end;
         }
         for (i, p) in packages.iter_mut().enumerate() {
             p.bundled = bundled_all[i];
-            p.dependencies = deps
-                .remove(&i)
-                .map(|s| s.into_iter().collect())
-                .unwrap_or_default();
             p.locations.sort();
             p.locations.dedup();
             p.hashes.sort();
             p.hashes.dedup();
         }
-        packages.sort_by(|a, b| {
+        // Sort an index, then move each package once (packages are large to move around).
+        let mut order: Vec<usize> = (0..packages.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&packages[a], &packages[b]);
             (a.ecosystem, &a.name, &a.version, &a.origin).cmp(&(
                 b.ecosystem,
                 &b.name,
@@ -240,6 +262,11 @@ impl InventoryBuilder {
                 &b.origin,
             ))
         });
+        let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
+        let packages: Vec<Package> = order
+            .into_iter()
+            .filter_map(|i| slots[i].take())
+            .collect();
         Inventory { sources, packages }
     }
 }
@@ -273,7 +300,7 @@ fn merge_into(into: &mut Package, from: Package, bundled_all: &mut bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Edge, Location, Scope};
+    use crate::model::{Ecosystem, Edge, Location, Scope};
 
     fn pkg(name: &str, version: &str, origin: Origin, scopes: &[Scope], file: &str) -> Package {
         let mut p = Package::new(Ecosystem::Npm, name, version, origin);

@@ -23,7 +23,17 @@ const QUALIFIER_VALUE: &AsciiSet = &COMPONENT.remove(b'/');
 
 /// Percent-encodes one purl component (namespace segment, name or version).
 pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
+    let mut out = String::with_capacity(s.len());
+    encode_into(&mut out, s, COMPONENT);
+    out
+}
+
+/// Appends `s` percent-encoded with `set` (no intermediate strings: this runs for every
+/// package).
+fn encode_into(out: &mut String, s: &str, set: &'static AsciiSet) {
+    for chunk in utf8_percent_encode(s, set) {
+        out.push_str(chunk);
+    }
 }
 
 /// The purl of a package. `name` is the normalised name; `version` may be empty.
@@ -35,28 +45,28 @@ pub fn for_package(ecosystem: Ecosystem, name: &str, version: &str, origin: &Ori
     match ecosystem {
         Ecosystem::Npm => {
             if let Some((scope, rest)) = name.split_once('/') {
-                out.push_str(&encode_component(scope));
+                encode_into(&mut out, scope, COMPONENT);
                 out.push('/');
-                out.push_str(&encode_component(rest));
+                encode_into(&mut out, rest, COMPONENT);
             } else {
-                out.push_str(&encode_component(name));
+                encode_into(&mut out, name, COMPONENT);
             }
         }
         Ecosystem::PyPI => out.push_str(&encode_component(
             &name.to_ascii_lowercase().replace('_', "-"),
         )),
-        Ecosystem::CratesIo => out.push_str(&encode_component(name)),
+        Ecosystem::CratesIo => encode_into(&mut out, name, COMPONENT),
     }
     if !version.is_empty() {
         out.push('@');
-        out.push_str(&encode_component(version));
+        encode_into(&mut out, version, COMPONENT);
     }
     let qualifiers = qualifiers(ecosystem, name, origin);
     for (i, (k, v)) in qualifiers.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
         out.push('=');
-        out.push_str(&utf8_percent_encode(v, QUALIFIER_VALUE).to_string());
+        encode_into(&mut out, v, QUALIFIER_VALUE);
     }
     out
 }

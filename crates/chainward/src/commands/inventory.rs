@@ -34,9 +34,13 @@ pub(crate) fn run(
         inventory.packages.len(),
         inventory.sources.len()
     ));
-    Ok(if report_incomplete(&inventory, &args.input, printer) {
+    let status = if report_incomplete(&inventory, &args.input, printer) {
         ExitStatus::Error
     } else {
         ExitStatus::Ok
-    })
+    };
+    // The process ends right after this: freeing thousands of packages one by one costs more
+    // than the exit that returns the memory anyway (4% of the run on the largest lockfile).
+    std::mem::forget(inventory);
+    Ok(status)
 }
