@@ -160,6 +160,21 @@ struct Budget {
 
 impl Budget {
     fn admit(&mut self, size: u64, compressed_so_far: u64) -> Result<(), ArchiveError> {
+        self.admit_size(size)?;
+        if self.unpacked > self.limits.ratio_slack_bytes
+            && self.unpacked / compressed_so_far.max(1) > self.limits.max_ratio
+        {
+            return Err(ArchiveError::Limit {
+                what: "compression ratio",
+                limit: self.limits.max_ratio,
+            });
+        }
+        Ok(())
+    }
+
+    /// The entry-count and unpacked-size bounds only (tar: the ratio is checked on the bytes
+    /// actually inflated, see [`Inflated`]).
+    fn admit_size(&mut self, size: u64) -> Result<(), ArchiveError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
             return Err(ArchiveError::Limit {
@@ -174,15 +189,37 @@ impl Budget {
                 limit: self.limits.max_unpacked_bytes,
             });
         }
-        if self.unpacked > self.limits.ratio_slack_bytes
-            && self.unpacked / compressed_so_far.max(1) > self.limits.max_ratio
-        {
-            return Err(ArchiveError::Limit {
-                what: "compression ratio",
-                limit: self.limits.max_ratio,
-            });
-        }
         Ok(())
+    }
+}
+
+/// Counts the bytes a decompressor yields and refuses to go on once they exceed
+/// [`Limits::max_ratio`] times the compressed bytes read (past [`Limits::ratio_slack_bytes`]).
+/// Checked as bytes are inflated, not on declared sizes: a real package may hold a single
+/// file far larger than the slack (a 130 MB native binary), whose declared size is known
+/// long before its compressed bytes are read.
+struct Inflated<R> {
+    inner: R,
+    compressed: Rc<Cell<u64>>,
+    inflated: u64,
+    limits: Limits,
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Inflated<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.inflated += n as u64;
+        if self.inflated > self.limits.ratio_slack_bytes
+            && self.inflated / self.compressed.get().max(1) > self.limits.max_ratio
+        {
+            self.tripped.set(true);
+            return Err(io::Error::other(format!(
+                "compression ratio above {}",
+                self.limits.max_ratio
+            )));
+        }
+        Ok(n)
     }
 }
 
@@ -202,7 +239,21 @@ pub fn read_tar_gz<R: Read>(
     };
     // A multi-member gzip stream is one tar stream, as `tar` and npm read it.
     let gz = flate2::read::MultiGzDecoder::new(counted);
-    read_tar_inner(gz, &read, limits, visit)
+    let tripped = Rc::new(Cell::new(false));
+    let inflated = Inflated {
+        inner: gz,
+        compressed: read,
+        inflated: 0,
+        limits: *limits,
+        tripped: Rc::clone(&tripped),
+    };
+    match read_tar_inner(inflated, limits, visit) {
+        Err(_) if tripped.get() => Err(ArchiveError::Limit {
+            what: "compression ratio",
+            limit: limits.max_ratio,
+        }),
+        result => result,
+    }
 }
 
 /// Reads an uncompressed tar archive.
@@ -217,7 +268,7 @@ pub fn read_tar<R: Read>(
         read: Rc::clone(&read),
         limit: limits.max_archive_bytes,
     };
-    read_tar_inner(counted, &read, limits, visit)
+    read_tar_inner(counted, limits, visit)
 }
 
 /// What reading an archive saw.
@@ -231,7 +282,6 @@ pub struct ArchiveSummary {
 
 fn read_tar_inner<R: Read>(
     reader: R,
-    compressed: &Cell<u64>,
     limits: &Limits,
     mut visit: impl FnMut(ArchiveEntry<'_>) -> io::Result<()>,
 ) -> Result<ArchiveSummary, ArchiveError> {
@@ -256,9 +306,9 @@ fn read_tar_inner<R: Read>(
             _ => EntryKind::Other(type_byte),
         };
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        // The ratio is checked against the compressed bytes read so far (a little ahead of
-        // this entry's start); the entry itself is bounded by the unpacked-size limit.
-        budget.admit(size, compressed.get())?;
+        // The ratio is checked while inflating (`Inflated`); each entry is bounded by the
+        // unpacked-size limit.
+        budget.admit_size(size)?;
         let path = safe_path(&raw_path);
         let mut empty = io::empty();
         let reader: &mut dyn Read = if kind == EntryKind::File {
@@ -361,6 +411,64 @@ pub fn read_zip<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tgz(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, data).unwrap();
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn ratio_is_checked_on_inflated_bytes_not_declared_sizes() {
+        let limits = Limits {
+            ratio_slack_bytes: 64 * 1024,
+            max_ratio: 20,
+            ..Limits::default()
+        };
+        // One entry far larger than the slack that compresses normally (a native binary).
+        let mut x = 1u32;
+        let noise: Vec<u8> = (0..2_000_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x % 7) as u8
+            })
+            .collect();
+        let mut total = 0;
+        read_tar_gz(&tgz("package/bin.node", &noise)[..], &limits, |mut e| {
+            total += io::copy(&mut e.reader, &mut io::sink())?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(total, 2_000_000);
+        // A bomb stops while inflating, however the visitor reads it.
+        let zeros = vec![0u8; 4_000_000];
+        let err = read_tar_gz(&tgz("package/zeros", &zeros)[..], &limits, |mut e| {
+            io::copy(&mut e.reader, &mut io::sink())?;
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ArchiveError::Limit {
+                    what: "compression ratio",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = read_tar_gz(&tgz("package/zeros", &zeros)[..], &limits, |_| Ok(())).unwrap_err();
+        assert!(matches!(err, ArchiveError::Limit { .. }), "{err}");
+    }
 
     #[test]
     fn safe_paths() {

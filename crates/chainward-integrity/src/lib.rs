@@ -100,6 +100,9 @@ pub struct Stats {
     pub archives: u64,
     /// Bytes hashed or compared.
     pub bytes: u64,
+    /// Locked packages that no local cache holds, so there was nothing to compare (Cargo
+    /// fetches lazily, and only the host platform's crates): counted, not a finding.
+    pub not_cached: u64,
 }
 
 impl Stats {
@@ -108,6 +111,7 @@ impl Stats {
         self.files += other.files;
         self.archives += other.archives;
         self.bytes += other.bytes;
+        self.not_cached += other.not_cached;
     }
 }
 

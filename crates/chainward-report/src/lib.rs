@@ -76,6 +76,8 @@ pub struct IntegrityInfo {
     pub archives: u64,
     /// Bytes hashed or compared.
     pub bytes: u64,
+    /// Locked packages no local cache holds (Cargo fetches lazily): nothing to compare.
+    pub not_cached: u64,
     /// Checks that could not run: never a pass.
     pub unchecked: Vec<Unchecked>,
 }

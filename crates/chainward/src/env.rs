@@ -17,3 +17,6 @@ pub(crate) const NPM_CONFIG_CACHE: &str = "npm_config_cache";
 
 /// Cargo's home (Cargo's own variable; `registry/` is inside it).
 pub(crate) const CARGO_HOME: &str = "CARGO_HOME";
+
+/// yarn berry's global folder (yarn's own variable; its `cache/` holds the global cache).
+pub(crate) const YARN_GLOBAL_FOLDER: &str = "YARN_GLOBAL_FOLDER";

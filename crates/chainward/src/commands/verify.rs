@@ -67,6 +67,15 @@ pub(crate) fn options(
         .clone()
         .or_else(|| std::env::var_os(env::CARGO_HOME).map(PathBuf::from))
         .or_else(|| home_subdir(".cargo"));
+    // yarn berry's global cache (yarn 4 uses it by default); a project's own `.yarn/cache`
+    // and `.yarnrc.yml` are read by the check itself.
+    let yarn_cache = args
+        .yarn_cache
+        .clone()
+        .or_else(|| {
+            std::env::var_os(env::YARN_GLOBAL_FOLDER).map(|d| PathBuf::from(d).join("cache"))
+        })
+        .or_else(|| home_subdir(".yarn/berry/cache"));
     let progress: Option<Arc<dyn chainward_integrity::Progress>> = {
         let bar = ProgressBar::with_draw_target(None, printer.progress_target());
         bar.set_style(
@@ -79,7 +88,7 @@ pub(crate) fn options(
     chainward_integrity::Options {
         npm_cache,
         pnpm_store: args.pnpm_store.clone(),
-        yarn_cache: args.yarn_cache.clone(),
+        yarn_cache,
         cargo_home,
         dist_dirs: args.dist_dirs.clone(),
         allowed_hosts: args.allowed_hosts.clone(),
@@ -101,6 +110,7 @@ pub(crate) fn info(outcome: &Outcome) -> IntegrityInfo {
         files: outcome.stats.files,
         archives: outcome.stats.archives,
         bytes: outcome.stats.bytes,
+        not_cached: outcome.stats.not_cached,
         unchecked: outcome
             .unchecked
             .iter()

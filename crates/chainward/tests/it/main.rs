@@ -5,6 +5,7 @@ mod inventory;
 mod malicious;
 mod sbom;
 mod scan;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
