@@ -221,7 +221,7 @@ fn verify_source(source: &SourceRef<'_>, all: &[SourceRef<'_>], options: &Option
         Format::CargoVendor => cargo::verify_vendor(source, all, options, &mut out),
         Format::SitePackages => python::verify_site_packages(source, options, &mut out),
         Format::Requirements | Format::Poetry | Format::Uv | Format::Pipfile => {
-            python::verify_dists(source, options, &mut out);
+            python::verify_dists(source, all, options, &mut out);
         }
         Format::Bun | Format::Sbom => {}
     }

@@ -586,8 +586,15 @@ fn find_added_files(site: &Site, dists: &[Dist], out: &mut Outcome) {
     }
 }
 
-/// Verifies wheels and sdists in the configured folders against a lockfile.
-pub(crate) fn verify_dists(source: &SourceRef<'_>, options: &Options, out: &mut Outcome) {
+/// Verifies wheels and sdists in the configured folders against a lockfile. A file that
+/// another Python lockfile among `all` locks is left to that lockfile (a production and a
+/// development requirements file often share one wheelhouse).
+pub(crate) fn verify_dists(
+    source: &SourceRef<'_>,
+    all: &[SourceRef<'_>],
+    options: &Options,
+    out: &mut Outcome,
+) {
     if options.dist_dirs.is_empty() {
         return;
     }
@@ -606,13 +613,18 @@ pub(crate) fn verify_dists(source: &SourceRef<'_>, options: &Options, out: &mut 
         .par_iter()
         .map(|(dir, file_name)| {
             let mut one = Outcome::default();
-            verify_dist_file(source, &by_name, dir, file_name, &mut one);
+            verify_dist_file(source, all, &by_name, dir, file_name, &mut one);
             one
         })
         .collect();
     for one in results {
         out.merge(one);
     }
+}
+
+fn is_python_lockfile(format: chainward_extract::Format) -> bool {
+    use chainward_extract::Format as F;
+    matches!(format, F::Requirements | F::Poetry | F::Uv | F::Pipfile)
 }
 
 /// The regular files directly inside `dir`, sorted.
@@ -633,6 +645,7 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
 /// Steps 1 to 3 for one downloaded file.
 fn verify_dist_file(
     source: &SourceRef<'_>,
+    all: &[SourceRef<'_>],
     by_name: &HashMap<&str, Vec<&Package>>,
     dir: &Path,
     file_name: &str,
@@ -664,8 +677,22 @@ fn verify_dist_file(
                     .any(|h| h.artifact.as_deref() == Some(file_name))
         })
         .collect();
-    // Step 1: is it locked at all?
+    // Step 1: is it locked at all? (here, or by another Python lockfile of the same run)
     if candidates.is_empty() {
+        let locked_elsewhere = all.iter().any(|other| {
+            !std::ptr::eq(other.lockfile, source.lockfile)
+                && is_python_lockfile(other.format)
+                && other.lockfile.packages.iter().any(|p| {
+                    p.name == name
+                        && (canonical_version(&p.version) == wanted
+                            || p.hashes
+                                .iter()
+                                .any(|h| h.artifact.as_deref() == Some(file_name)))
+                })
+        });
+        if locked_elsewhere {
+            return;
+        }
         let mut pkg = Package::new(Ecosystem::PyPI, &name, version.clone(), Origin::registry());
         pkg.locations.push(Location::new(display.clone(), None));
         let locked: Vec<&str> = same_name.iter().map(|p| p.version.as_str()).collect();

@@ -439,6 +439,31 @@ fn wheel_not_in_lockfile_is_reported() {
 }
 
 #[test]
+fn wheelhouse_shared_by_two_requirements_files_reports_only_what_neither_locks() {
+    // prod locks iniconfig, dev locks six: together they cover the wheelhouse.
+    let house = Wheelhouse::new(
+        "requirements.txt",
+        &format!("iniconfig==2.0.0 --hash=sha256:{INICONFIG_SHA256}\n"),
+    );
+    let dev = house.project.join("dev");
+    fs_err::create_dir_all(&dev).unwrap();
+    fs_err::write(
+        dev.join("requirements.txt"),
+        format!("six==1.16.0 --hash=sha256:{SIX_SHA256}\n"),
+    )
+    .unwrap();
+    let outcome = house.verify();
+    assert_eq!(integrity(&outcome), vec![]);
+    // Without the dev file, six is reported again.
+    fs_err::remove_file(dev.join("requirements.txt")).unwrap();
+    let outcome = house.verify();
+    assert_eq!(
+        integrity(&outcome),
+        vec![(FindingCode::NotInLockfile, "six".into(), SIX_WHEEL.into())]
+    );
+}
+
+#[test]
 fn wheel_of_another_version_than_locked_is_not_in_lockfile() {
     let house = Wheelhouse::new(
         "requirements.txt",
