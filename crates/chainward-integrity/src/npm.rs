@@ -1,8 +1,8 @@
 //! npm: cached tarballs against the lockfile, installed files against the tarballs.
 //!
-//! For a `package-lock.json` / `npm-shrinkwrap.json` ([`verify`]), or a `node_modules`
-//! found without a lockfile beside it, against npm's hidden lockfile
-//! `node_modules/.package-lock.json` ([`verify_tree`]):
+//! For a `package-lock.json` / `npm-shrinkwrap.json` (`verify`), or a `node_modules`
+//! found without a lockfile beside it (or above it, for a workspace folder), against npm's
+//! hidden lockfile `node_modules/.package-lock.json` (`verify_tree`):
 //!
 //! 1. Read the lockfile's entries by install path (`node_modules/a/node_modules/b`), with
 //!    what decides whether a missing one matters: `optional`, `devOptional`, `peer`, and
@@ -16,7 +16,9 @@
 //! 3. Find each installed package's tarball: in the npm cache (`_cacache`, see
 //!    [`crate::cacache`]) by the lockfile integrity, else through the cache index by its
 //!    `resolved` URL; a `file:` tarball in the project; else (online) downloaded from
-//!    `resolved`. Not found → unchecked.
+//!    `resolved`. Not found → unchecked (one entry for the lockfile when not one tarball is
+//!    cached). Without any `node_modules`, only the cached tarballs are checked, and one
+//!    unchecked entry says the install was not compared.
 //! 4. Stream each tarball once (packages in parallel, largest first): the compressed bytes
 //!    are hashed on the way into gunzip. Bytes that do not hash to the lockfile integrity
 //!    (strongest algorithm), or to their own cache address → `integrity-mismatch`, and the
@@ -622,12 +624,13 @@ impl<'a> Project<'a> {
                 Err(message) => out.unchecked(self.shown(&e.key), message),
             }
         }
+        out.stats.not_cached += not_cached.len() as u64;
         if jobs.is_empty() && not_cached.len() > 1 {
             // Not one tarball cached: another cache, or none; one entry says it.
-            let cache = self
-                .cache
-                .as_ref()
-                .map_or_else(|| "no npm cache given".to_owned(), |c| c.root().display().to_string());
+            let cache = self.cache.as_ref().map_or_else(
+                || "no npm cache given".to_owned(),
+                |c| c.root().display().to_string(),
+            );
             out.unchecked(
                 &self.lockfile,
                 format!(
@@ -1457,12 +1460,15 @@ impl PackageState {
         let base = raw.rsplit('/').next().unwrap_or(&raw);
         if base == ".npmignore" {
             self.npmignores.insert(raw.clone());
-        } else if base == ".gitignore" {
-            let ni = format!("{}.npmignore", &raw[..raw.len() - ".gitignore".len()]);
-            if self.npmignores.contains(&ni) {
+        } else if let (Some(dir), Some(target_dir)) = (
+            raw.strip_suffix(".gitignore")
+                .filter(|_| base == ".gitignore"),
+            target.strip_suffix(".gitignore"),
+        ) {
+            if self.npmignores.contains(&format!("{dir}.npmignore")) {
                 return Ok(());
             }
-            target = format!("{}.npmignore", &target[..target.len() - ".gitignore".len()]);
+            target = format!("{target_dir}.npmignore");
         }
         let Some(listing) = &mut self.listing else {
             return Ok(());

@@ -239,7 +239,10 @@ fn install(dest: &Path, tgz: &[u8]) {
         let Ok(rel) = path.strip_prefix(path.components().next().unwrap()) else {
             continue;
         };
-        if rel.components().any(|c| c == std::path::Component::ParentDir) {
+        if rel
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+        {
             continue;
         }
         let mut rel = rel.to_path_buf();
@@ -456,12 +459,18 @@ fn reports_a_package_installed_but_not_in_the_lockfile() {
     assert_eq!(
         codes(&o),
         [
-            (FindingCode::NotInLockfile, "node_modules/evil.js".to_owned()),
+            (
+                FindingCode::NotInLockfile,
+                "node_modules/evil.js".to_owned()
+            ),
             (FindingCode::NotInLockfile, "node_modules/ms".to_owned()),
         ]
     );
     let ms = &o.findings[1];
-    assert_eq!((ms.package.name.as_str(), ms.package.version.as_str()), ("ms", "2.1.3"));
+    assert_eq!(
+        (ms.package.name.as_str(), ms.package.version.as_str()),
+        ("ms", "2.1.3")
+    );
 }
 
 #[test]
@@ -482,7 +491,10 @@ fn reports_a_locked_package_that_is_not_installed_unless_optional() {
     let o = p.verify();
     assert_eq!(
         codes(&o),
-        [(FindingCode::NotInstalled, "node_modules/left-pad".to_owned())]
+        [(
+            FindingCode::NotInstalled,
+            "node_modules/left-pad".to_owned()
+        )]
     );
     assert!(o.unchecked.is_empty(), "{:#?}", o.unchecked);
 }
@@ -490,7 +502,10 @@ fn reports_a_locked_package_that_is_not_installed_unless_optional() {
 #[test]
 fn reports_unsafe_entries_without_following_them() {
     let tgz = build_tgz(&[
-        Item::File("package/package.json", br#"{"name":"sneaky","version":"1.0.0"}"#),
+        Item::File(
+            "package/package.json",
+            br#"{"name":"sneaky","version":"1.0.0"}"#,
+        ),
         Item::File("package/../evil", b"outside"),
         Item::Symlink("package/passwd", "/etc/passwd"),
         Item::Hardlink("package/hard", "package/package.json"),
@@ -506,7 +521,12 @@ fn reports_unsafe_entries_without_following_them() {
         .map(|f| {
             (
                 f.code,
-                f.evidence.as_ref().unwrap().value.clone().unwrap_or_default(),
+                f.evidence
+                    .as_ref()
+                    .unwrap()
+                    .value
+                    .clone()
+                    .unwrap_or_default(),
             )
         })
         .collect();
@@ -514,7 +534,10 @@ fn reports_unsafe_entries_without_following_them() {
     assert_eq!(
         values,
         [
-            (FindingCode::UnsafeArchiveEntry, "package/../evil".to_owned()),
+            (
+                FindingCode::UnsafeArchiveEntry,
+                "package/../evil".to_owned()
+            ),
             (FindingCode::UnsafeArchiveEntry, "package/hard".to_owned()),
             (FindingCode::UnsafeArchiveEntry, "package/passwd".to_owned()),
         ]
@@ -528,7 +551,10 @@ fn reports_unsafe_entries_without_following_them() {
 fn a_gzip_bomb_beyond_the_limits_is_unchecked_not_a_panic() {
     let zeros = vec![0u8; 8 << 20];
     let tgz = build_tgz(&[
-        Item::File("package/package.json", br#"{"name":"bomb","version":"1.0.0"}"#),
+        Item::File(
+            "package/package.json",
+            br#"{"name":"bomb","version":"1.0.0"}"#,
+        ),
         Item::File("package/zeros.bin", &zeros),
     ]);
     let p = Project::build(
@@ -571,7 +597,11 @@ fn a_tarball_missing_from_the_cache_offline_is_unchecked() {
     let o = p.verify_with(&Options::default());
     assert_eq!(o.unchecked.len(), 1, "{:#?}", o.unchecked);
     assert!(o.unchecked[0].path.ends_with("package-lock.json"));
-    assert!(o.unchecked[0].message.contains("none of the tarballs of its 4"));
+    assert!(
+        o.unchecked[0]
+            .message
+            .contains("none of the tarballs of its 4")
+    );
 }
 
 #[test]
@@ -601,12 +631,22 @@ fn a_file_or_link_where_a_package_folder_belongs_is_not_installed() {
     let found: Vec<_> = o
         .findings
         .iter()
-        .map(|f| (f.code, f.package.name.as_str(), f.evidence.as_ref().unwrap().value.clone()))
+        .map(|f| {
+            (
+                f.code,
+                f.package.name.as_str(),
+                f.evidence.as_ref().unwrap().value.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         found,
         [
-            (FindingCode::NotInstalled, "is-number", Some("/tmp".to_owned())),
+            (
+                FindingCode::NotInstalled,
+                "is-number",
+                Some("/tmp".to_owned())
+            ),
             (FindingCode::NotInstalled, "left-pad", None),
         ]
     );
@@ -746,7 +786,10 @@ fn a_sha1_only_lockfile_finds_the_tarball_through_the_cache_index() {
     let o = p.verify();
     assert_eq!(
         o.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
-        [FindingCode::IntegrityMismatch, FindingCode::IntegrityMismatch]
+        [
+            FindingCode::IntegrityMismatch,
+            FindingCode::IntegrityMismatch
+        ]
     );
 }
 
@@ -758,7 +801,11 @@ fn bundled_dependencies_are_compared_as_part_of_their_parent() {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&ms[..]));
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().to_string_lossy().replace("package/", "package/node_modules/ms/");
+        let name = entry
+            .path()
+            .unwrap()
+            .to_string_lossy()
+            .replace("package/", "package/node_modules/ms/");
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
         files.push((name, bytes));
@@ -769,7 +816,12 @@ fn bundled_dependencies_are_compared_as_part_of_their_parent() {
         items.push(Item::File(name, bytes));
     }
     let parent = build_tgz(&items);
-    let mut bundled = Pkg::new("node_modules/parent/node_modules/ms", "ms", "2.1.3", Vec::new());
+    let mut bundled = Pkg::new(
+        "node_modules/parent/node_modules/ms",
+        "ms",
+        "2.1.3",
+        Vec::new(),
+    );
     bundled.integrity = None;
     bundled.extra = serde_json::json!({"inBundle": true});
     let p = Project::build(
@@ -797,12 +849,18 @@ fn bundled_dependencies_are_compared_as_part_of_their_parent() {
 #[test]
 fn gitignore_entries_are_installed_as_npmignore() {
     let tgz = build_tgz(&[
-        Item::File("package/package.json", br#"{"name":"gi","version":"1.0.0"}"#),
+        Item::File(
+            "package/package.json",
+            br#"{"name":"gi","version":"1.0.0"}"#,
+        ),
         Item::File("package/.gitignore", b"node_modules\n"),
         Item::File("package/sub/.npmignore", b"a\n"),
         Item::File("package/sub/.gitignore", b"b\n"),
     ]);
-    let p = Project::build(vec![Pkg::new("node_modules/gi", "gi", "1.0.0", tgz)], REGISTRY);
+    let p = Project::build(
+        vec![Pkg::new("node_modules/gi", "gi", "1.0.0", tgz)],
+        REGISTRY,
+    );
     // npm drops `sub/.gitignore`: `sub/.npmignore` came first.
     fs_err::write(p.path("node_modules/gi/sub/.npmignore"), b"a\n").unwrap();
     assert_clean(&p.verify());
@@ -884,7 +942,11 @@ fn a_lockfile_without_node_modules_checks_only_the_cache() {
     assert_eq!((o.stats.archives, o.stats.packages), (4, 0));
     fs_err::write(p.content_path(3), b"poison").unwrap();
     assert_eq!(
-        p.verify().findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+        p.verify()
+            .findings
+            .iter()
+            .map(|f| f.code)
+            .collect::<Vec<_>>(),
         [FindingCode::IntegrityMismatch]
     );
 }

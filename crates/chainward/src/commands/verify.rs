@@ -99,8 +99,9 @@ pub(crate) fn options(
     }
 }
 
+/// Downloads tarballs a cache lacks, from the lockfile's `resolved` URL (online only).
 fn fetcher() -> Option<Arc<dyn chainward_integrity::fetch::Fetch>> {
-    None
+    Some(Arc::new(chainward_integrity::fetch::HttpFetch::default()))
 }
 
 /// The report section of an integrity outcome.

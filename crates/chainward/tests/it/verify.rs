@@ -64,7 +64,10 @@ fn clean_installed_tree_verifies_and_exits_0() {
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
-    assert!(json["integrity"]["files"].as_u64().unwrap() >= 3, "{json:#}");
+    assert!(
+        json["integrity"]["files"].as_u64().unwrap() >= 3,
+        "{json:#}"
+    );
     assert!(json.get("database").is_none());
 }
 
@@ -85,17 +88,21 @@ fn rewritten_file_is_a_finding_with_both_hashes_and_exits_1() {
     assert_eq!(modified["package"]["name"], "demo");
     assert_eq!(modified["severity"], "high");
     let ev = &modified["evidence"];
-    assert!(ev["file"].as_str().unwrap().ends_with("demo/__init__.py"), "{ev}");
+    assert!(
+        ev["file"].as_str().unwrap().ends_with("demo/__init__.py"),
+        "{ev}"
+    );
     assert_eq!(ev["expected"]["algorithm"], "sha256");
     assert_eq!(
         ev["actual"]["hex"],
         hex::encode(sha2::Sha256::digest(evil.as_bytes()))
     );
     assert!(
-        findings
-            .iter()
-            .any(|f| f["code"] == "file-added"
-                && f["evidence"]["file"].as_str().unwrap().ends_with("payload.py")),
+        findings.iter().any(|f| f["code"] == "file-added"
+            && f["evidence"]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("payload.py")),
         "{json:#}"
     );
     // --fail-on above the findings' severity exits 0.
@@ -125,7 +132,12 @@ fn lockfile_origin_problems_are_findings_and_uncheckable_installs_exit_2() {
     // Nothing is installed and the cache is empty: the byte comparison could not run.
     let (code, json) = verify_json(tmp.path(), &["--npm-cache", cache]);
     assert_eq!(code, 2, "{json:#}");
-    assert!(!json["integrity"]["unchecked"].as_array().unwrap().is_empty());
+    assert!(
+        !json["integrity"]["unchecked"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let codes: Vec<&str> = json["findings"]
         .as_array()
         .unwrap()
@@ -147,7 +159,13 @@ fn scan_includes_integrity_findings_unless_told_not_to() {
     let home = crate::demo_home();
     let scan = |extra: &[&str]| {
         let out = chainward()
-            .args(["--home", home.path().to_str().unwrap(), "scan", "--format", "json"])
+            .args([
+                "--home",
+                home.path().to_str().unwrap(),
+                "scan",
+                "--format",
+                "json",
+            ])
             .args(extra)
             .arg(tmp.path())
             .output()
@@ -170,4 +188,110 @@ fn scan_includes_integrity_findings_unless_told_not_to() {
     let (code, json) = scan(&["--no-integrity"]);
     assert_eq!(code, 0, "{json:#}");
     assert!(json.get("integrity").is_none());
+}
+
+/// Serves `body` for every request on 127.0.0.1, counting requests.
+fn serve(body: Vec<u8>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    (format!("http://{addr}"), hits)
+}
+
+#[test]
+fn online_verify_downloads_a_tarball_missing_from_the_cache_and_compares_the_install() {
+    let tgz = crate::repo_root()
+        .join("crates/chainward-integrity/tests/fixtures/npm/is-number@7.0.0.tgz");
+    let bytes = fs_err::read(&tgz).unwrap();
+    let integrity = format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&bytes))
+    );
+    let (base, hits) = serve(bytes);
+    let tmp = tempfile::tempdir().unwrap();
+    let lock = format!(
+        r#"{{
+  "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+  "packages": {{
+    "": {{"name": "app", "version": "1.0.0", "dependencies": {{"is-number": "7.0.0"}}}},
+    "node_modules/is-number": {{
+      "version": "7.0.0",
+      "resolved": "{base}/is-number/-/is-number-7.0.0.tgz",
+      "integrity": "{integrity}"
+    }}
+  }}
+}}
+"#
+    );
+    fs_err::write(tmp.path().join("package-lock.json"), lock).unwrap();
+    let installed = tmp.path().join("node_modules/is-number");
+    fs_err::create_dir_all(&installed).unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(&installed)
+        .arg("--strip-components=1")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let cache = tmp.path().join("empty-cache");
+    fs_err::create_dir_all(&cache).unwrap();
+    let run = |extra: &[&str]| {
+        let out = chainward()
+            .args(["verify", "--format", "json"])
+            .args(["--npm-cache", cache.to_str().unwrap()])
+            .args(extra)
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap(), json)
+    };
+    // Offline, the missing tarball makes the check incomplete.
+    let (code, json) = run(&["--offline", "--fail-on", "critical"]);
+    assert_eq!(code, 2, "{json:#}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // Online, it is downloaded from `resolved` and every installed file is compared.
+    let (code, json) = run(&["--fail-on", "critical"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert_eq!(
+        json["integrity"]["unchecked"].as_array().unwrap().len(),
+        0,
+        "{json:#}"
+    );
+    assert!(
+        json["integrity"]["files"].as_u64().unwrap() >= 3,
+        "{json:#}"
+    );
+    // Tampering with the install is caught against the downloaded bytes.
+    fs_err::write(installed.join("index.js"), "module.exports = () => true;\n").unwrap();
+    let (code, json) = run(&["--fail-on", "high"]);
+    assert_eq!(code, 1, "{json:#}");
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "file-modified"),
+        "{json:#}"
+    );
 }
