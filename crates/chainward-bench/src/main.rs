@@ -1,7 +1,9 @@
 //! `chainward-bench`: whole-process benchmarks of the release `chainward` binary on the real
 //! inputs in `shared/`, with the baseline tools measured in the same run.
 //!
-//! Run with `cargo build --release && cargo run --release -p chainward-bench -- inventory`.
+//! Run with `cargo build --release && cargo run --release -p chainward-bench -- inventory`
+//! (or `scan`, or `verify [DIR...] --npm-cache ~/.npm --npm-cache-verify` on installed npm
+//! workloads).
 //! Not part of the test suite: timings belong here, never in tests.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -11,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+
+mod history;
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmarks chainward against baselines measured in the same run")]
@@ -46,6 +50,46 @@ enum What {
         /// The `cargo-audit` binary (skipped when absent).
         #[arg(long, default_value = "cargo-audit")]
         cargo_audit: PathBuf,
+    },
+    /// Verify installed npm workloads against the npm cache (`chainward verify`), beside the
+    /// floor measured in the same run: `sha512sum` of the same installed files and cached
+    /// tarballs on every core, and (once) `npm cache verify`.
+    Verify {
+        /// Installed workloads: folders with `package-lock.json` and `node_modules` (after
+        /// `npm ci`). The 1.5x-the-floor target applies to the one named `large`.
+        #[arg(default_values = ["/tmp/wl/small", "/tmp/wl/medium", "/tmp/wl/large"])]
+        dirs: Vec<PathBuf>,
+        /// npm's cache folder (the one holding `_cacache`) [default: ~/.npm].
+        #[arg(long, value_name = "DIR")]
+        npm_cache: Option<PathBuf>,
+        /// Runs of the floor (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        baseline_runs: usize,
+        /// Also time `npm cache verify` once on that cache (it garbage-collects content
+        /// that no index entry references).
+        #[arg(long)]
+        npm_cache_verify: bool,
+    },
+    /// The history store with generated data: record 10,000 snapshots of a 2,000-package
+    /// project through the store's API, query exposure, and measure the database, on SQLite
+    /// and (with --postgres) PostgreSQL. Does not use the chainward binary.
+    History {
+        /// A PostgreSQL server to measure too (`postgres://USER@HOST:PORT/DB`); the benchmark
+        /// works in a schema of its own, dropped at the end.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Skip SQLite (measure only --postgres).
+        #[arg(long)]
+        no_sqlite: bool,
+        /// Snapshots to record.
+        #[arg(long, default_value_t = 10_000)]
+        snapshots: usize,
+        /// Packages in the project.
+        #[arg(long, default_value_t = 2_000)]
+        packages: usize,
+        /// Keep the databases (the SQLite file, the PostgreSQL schema) for inspection.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -449,9 +493,341 @@ fn walk_count(dir: &Path, ext: &str) -> anyhow::Result<usize> {
     Ok(n)
 }
 
+/// Runs `bin args` `runs` times, accepting exit codes 0 to 2 (`verify` exits 1 on findings
+/// and 2 when something could not be checked); the median wall time, and the last exit code
+/// and stdout.
+fn measure_any_exit(
+    bin: &Path,
+    args: &[&str],
+    runs: usize,
+) -> anyhow::Result<(Measured, Option<i32>)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut peak = 0;
+    let mut stdout = Vec::new();
+    let mut code = None;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let out = Command::new(bin)
+            .args(args)
+            .env("CHAINWARD_REPORT_PEAK_RSS", "1")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", bin.display()))?;
+        times.push(start.elapsed());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        code = out.status.code();
+        if !matches!(code, Some(0..=2)) {
+            bail!("{} {} failed: {stderr}", bin.display(), args.join(" "));
+        }
+        if let Some(kib) = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("chainward-peak-rss-kib: "))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        stdout = out.stdout;
+    }
+    times.sort();
+    Ok((
+        Measured {
+            median: times[times.len() / 2],
+            min: times[0],
+            peak_kib: peak,
+            stdout,
+        },
+        code,
+    ))
+}
+
+/// The median wall time of a shell command run in `dir`.
+fn time_shell(dir: &Path, script: &str, runs: usize) -> anyhow::Result<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let status = Command::new("sh")
+            .args(["-c", script])
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("running sh -c {script}"))?;
+        times.push(start.elapsed());
+        if !status.success() {
+            bail!("`{script}` failed in {}", dir.display());
+        }
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// The cached tarballs the lockfile's integrities point to (each once).
+fn cached_tarballs(lockfile: &Path, cache: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let text = fs_err::read_to_string(lockfile)?;
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    let cacache = chainward_integrity::cacache::Cacache::new(cache);
+    let mut out = std::collections::BTreeSet::new();
+    for entry in json["packages"]
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.values())
+    {
+        let Some(sri) = entry["integrity"].as_str() else {
+            continue;
+        };
+        let Ok(hashes) = chainward_types::Hash::from_sri(sri) else {
+            continue;
+        };
+        if let Some(found) = cacache.find(&hashes, None)? {
+            out.insert(found.path);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Reads the sources of `dir` and verifies them in this process, as `chainward verify`
+/// does (without the report): the time and the outcome.
+fn verify_in_process(
+    dir: &Path,
+    cache: &Path,
+) -> anyhow::Result<(Duration, chainward_integrity::Outcome)> {
+    let start = Instant::now();
+    let sources = chainward_extract::read_sources(
+        &[dir.to_path_buf()],
+        &chainward_extract::Options::default(),
+    )?;
+    let options = chainward_integrity::Options {
+        npm_cache: Some(cache.to_path_buf()),
+        ..chainward_integrity::Options::default()
+    };
+    let outcome = chainward_integrity::verify(&sources, &options);
+    Ok((start.elapsed(), outcome))
+}
+
+/// One measurement from single runs: median and min of their times, the highest peak, the
+/// last run's output and exit code.
+fn combine(runs: Vec<(Measured, Option<i32>)>) -> Option<(Measured, Option<i32>)> {
+    let mut times: Vec<Duration> = runs.iter().map(|(m, _)| m.median).collect();
+    times.sort();
+    let peak_kib = runs.iter().map(|(m, _)| m.peak_kib).max().unwrap_or(0);
+    let (last, code) = runs.into_iter().next_back()?;
+    Some((
+        Measured {
+            median: times[times.len() / 2],
+            min: times[0],
+            peak_kib,
+            stdout: last.stdout,
+        },
+        code,
+    ))
+}
+
+fn verify(
+    args: &Args,
+    dirs: &[PathBuf],
+    npm_cache: Option<&Path>,
+    baseline_runs: usize,
+    npm_cache_verify: bool,
+) -> anyhow::Result<bool> {
+    let npm_root = match npm_cache {
+        Some(p) if p.ends_with("_cacache") => p.parent().unwrap_or(p).to_path_buf(),
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".npm"),
+    };
+    let cache = npm_root.join("_cacache");
+    let cli_has_verify = args.bin.is_file()
+        && Command::new(&args.bin)
+            .args(["verify", "--help"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    let mut all_ok = true;
+    let mut ours_large: Option<Duration> = None;
+    println!(
+        "chainward verify of installed npm workloads against {} ({} runs each, median)",
+        cache.display(),
+        args.runs
+    );
+    println!(
+        "floor: `find node_modules -type f | xargs -P2 sha512sum` + sha512sum -P2 of the cached tarballs the lockfile pins (median of {baseline_runs}, runs alternating with chainward's)"
+    );
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tarballs = cached_tarballs(&dir.join("package-lock.json"), &cache)?;
+        let list = std::env::temp_dir().join(format!(
+            "chainward-bench-tarballs-{}-{name}",
+            std::process::id()
+        ));
+        let mut nul_list = Vec::new();
+        for t in &tarballs {
+            nul_list.extend_from_slice(t.to_string_lossy().as_bytes());
+            nul_list.push(0);
+        }
+        fs_err::write(&list, nul_list)?;
+        let floor_script = format!(
+            "find node_modules -type f -print0 | xargs -0 -P2 -n 500 sha512sum >/dev/null && xargs -0 -P2 -n 100 sha512sum < '{}' >/dev/null",
+            list.display()
+        );
+        let dir_str = dir.to_string_lossy().into_owned();
+        let npm_root_str = npm_root.to_string_lossy().into_owned();
+        let cli_args = [
+            "--offline",
+            "verify",
+            &dir_str,
+            "--format",
+            "json",
+            "--npm-cache",
+            &npm_root_str,
+        ];
+        // Warm the page cache for both sides.
+        time_shell(dir, &floor_script, 1)?;
+        // The runs alternate between the floor and chainward, so that load from elsewhere
+        // (CI has 2 cores) weighs on both alike.
+        let mut floor_times = Vec::new();
+        let mut times = Vec::new();
+        let mut whole_runs = Vec::new();
+        let mut last = None;
+        for i in 0..args.runs.max(baseline_runs).max(1) {
+            if i < baseline_runs.max(1) {
+                floor_times.push(time_shell(dir, &floor_script, 1)?);
+            }
+            if i < args.runs.max(1) {
+                let (t, outcome) = verify_in_process(dir, &cache)?;
+                times.push(t);
+                last = Some(outcome);
+                if cli_has_verify {
+                    whole_runs.push(measure_any_exit(&args.bin, &cli_args, 1)?);
+                }
+            }
+        }
+        let _ = fs_err::remove_file(&list);
+        floor_times.sort();
+        let floor = floor_times[floor_times.len() / 2];
+        times.sort();
+        let ours = times[times.len() / 2];
+        let outcome = last.unwrap_or_default();
+        let mut by_code: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        for f in &outcome.findings {
+            *by_code.entry(f.code.to_string()).or_default() += 1;
+        }
+        let ratio = ours.as_secs_f64() / floor.as_secs_f64();
+        println!();
+        println!(
+            "{name}: {} packages, {} files, {} tarballs, {:.0} MB compared; {} findings {by_code:?}, {} unchecked",
+            outcome.stats.packages,
+            outcome.stats.files,
+            outcome.stats.archives,
+            outcome.stats.bytes as f64 / 1e6,
+            outcome.findings.len(),
+            outcome.unchecked.len()
+        );
+        for u in outcome.unchecked.iter().take(5) {
+            println!("  unchecked: {}: {}", u.path, u.message);
+        }
+        for f in outcome.findings.iter().take(5) {
+            println!("  finding: {} {}", f.code, f.message);
+        }
+        println!(
+            "  floor (sha512sum of {} cached tarballs + installed files): {:.0} ms",
+            tarballs.len(),
+            ms(floor)
+        );
+        println!(
+            "  chainward_integrity::verify in process: {:.0} ms (min {:.0}) = {ratio:.2}x the floor",
+            ms(ours),
+            ms(times[0])
+        );
+        let whole = if let Some((m, code)) = combine(whole_runs) {
+            let whole_ratio = m.median.as_secs_f64() / floor.as_secs_f64();
+            let report: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap_or_default();
+            let compared = report["integrity"]["packages"].as_u64().unwrap_or(0);
+            println!(
+                "  chainward verify (whole process, exit {}): {:.0} ms (min {:.0}), peak {:.0} MB = {whole_ratio:.2}x the floor; {compared} packages compared, {} findings",
+                code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
+                ms(m.median),
+                ms(m.min),
+                m.peak_kib as f64 / 1024.0,
+                report["findings"].as_array().map_or(0, Vec::len)
+            );
+            if compared == 0 && outcome.stats.packages > 0 {
+                println!(
+                    "  (the binary compared nothing: built before npm verification? not judged)"
+                );
+                None
+            } else {
+                if name == "large" {
+                    ours_large = Some(m.median);
+                }
+                Some(whole_ratio)
+            }
+        } else {
+            println!(
+                "  chainward verify (whole process): skipped, {} has no `verify` command yet",
+                args.bin.display()
+            );
+            None
+        };
+        if name == "large" && ours_large.is_none() {
+            ours_large = Some(ours);
+        }
+        if name == "large" {
+            let judged = whole.unwrap_or(ratio);
+            let ok = judged <= 1.5;
+            all_ok &= ok;
+            println!(
+                "  target: at most 1.5x the floor ({}): {judged:.2}x: {}",
+                if whole.is_some() {
+                    "whole process"
+                } else {
+                    "in process"
+                },
+                if ok { "MET" } else { "MISSED" }
+            );
+        }
+        let clean = outcome.findings.is_empty() && outcome.unchecked.is_empty();
+        all_ok &= clean;
+        println!(
+            "  a clean install gives no findings and nothing unchecked: {}",
+            if clean { "MET" } else { "MISSED" }
+        );
+    }
+    if npm_cache_verify {
+        let start = Instant::now();
+        let status = Command::new("npm")
+            .args(["cache", "verify", "--cache"])
+            .arg(&npm_root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("running npm cache verify")?;
+        let t = start.elapsed();
+        println!();
+        println!(
+            "npm cache verify --cache {} (every cached file, once): {:.0} ms{}",
+            npm_root.display(),
+            ms(t),
+            if status.success() { "" } else { " (failed)" }
+        );
+        if let Some(ours) = ours_large {
+            println!(
+                "  chainward verify of `large` ({:.0} ms, which also compares every installed file) is {:.1}x faster",
+                ms(ours),
+                t.as_secs_f64() / ours.as_secs_f64()
+            );
+        }
+    }
+    Ok(all_ok)
+}
+
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let args = Args::parse();
-    if !args.bin.is_file() {
+    if !args.bin.is_file() && !matches!(args.what, What::Verify { .. } | What::History { .. }) {
         bail!(
             "{} not found: run `cargo build --release` first, or pass --bin",
             args.bin.display()
@@ -463,6 +839,31 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             baseline_runs,
         } => inventory(&args, large.as_deref(), *baseline_runs)?,
         What::Scan { cargo_audit } => scan(&args, cargo_audit)?,
+        What::Verify {
+            dirs,
+            npm_cache,
+            baseline_runs,
+            npm_cache_verify,
+        } => verify(
+            &args,
+            dirs,
+            npm_cache.as_deref(),
+            *baseline_runs,
+            *npm_cache_verify,
+        )?,
+        What::History {
+            postgres,
+            no_sqlite,
+            snapshots,
+            packages,
+            keep,
+        } => history::history(&history::HistoryArgs {
+            postgres: postgres.as_deref(),
+            sqlite: !*no_sqlite,
+            snapshots: *snapshots,
+            packages: *packages,
+            keep: *keep,
+        })?,
     };
     Ok(if ok {
         std::process::ExitCode::SUCCESS

@@ -263,10 +263,7 @@ impl InventoryBuilder {
             ))
         });
         let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
-        let packages: Vec<Package> = order
-            .into_iter()
-            .filter_map(|i| slots[i].take())
-            .collect();
+        let packages: Vec<Package> = order.into_iter().filter_map(|i| slots[i].take()).collect();
         Inventory { sources, packages }
     }
 }
