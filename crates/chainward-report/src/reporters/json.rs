@@ -25,6 +25,69 @@ impl<R: Serialize> Reporter<R> for Json {
     }
 }
 
+impl Json {
+    /// Renders an inventory exactly as the generic rendering does, serialising the packages
+    /// on every core in batches (an inventory's JSON is mostly its packages).
+    pub fn render_inventory(
+        &self,
+        report: &crate::InventoryReport<'_>,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        use rayon::prelude::*;
+
+        #[derive(Serialize)]
+        struct Head<'a> {
+            schema_version: u32,
+            sources: &'a [chainward_types::Source],
+        }
+        let mut head = Vec::with_capacity(CHUNK);
+        let mut ser = serde_json::Serializer::with_formatter(&mut head, Pretty::default());
+        Head {
+            schema_version: report.schema_version,
+            sources: report.sources,
+        }
+        .serialize(&mut ser)?;
+        // `{ ...head... \n}`: reopen the object to add the packages.
+        head.truncate(head.len().saturating_sub(2));
+        if report.packages.is_empty() {
+            head.extend_from_slice(b",\n  \"packages\": []\n}\n");
+            return w.write_all(&head);
+        }
+        head.extend_from_slice(b",\n  \"packages\": [");
+        w.write_all(&head)?;
+        const BATCH: usize = 2048;
+        const PIECE: usize = 128;
+        for (b, batch) in report.packages.chunks(BATCH).enumerate() {
+            let pieces: Vec<io::Result<Vec<u8>>> = batch
+                .par_chunks(PIECE)
+                .enumerate()
+                .map(|(c, piece)| {
+                    let mut out = Vec::with_capacity(piece.len() * 1024);
+                    for (i, p) in piece.iter().enumerate() {
+                        if b + c + i > 0 {
+                            out.push(b',');
+                        }
+                        newline_indent(&mut out, 2)?;
+                        let mut ser = serde_json::Serializer::with_formatter(
+                            &mut out,
+                            Pretty {
+                                level: 2,
+                                has_value: false,
+                            },
+                        );
+                        p.serialize(&mut ser)?;
+                    }
+                    Ok(out)
+                })
+                .collect();
+            for piece in pieces {
+                w.write_all(&piece?)?;
+            }
+        }
+        w.write_all(b"\n  ]\n}\n")
+    }
+}
+
 const CHUNK: usize = 128 * 1024;
 
 /// A concrete writer (so serde's many small writes inline into a `Vec` push) that passes
@@ -148,6 +211,48 @@ impl Formatter for Pretty {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_inventory_rendering_matches_the_generic_one() {
+        use chainward_types::{Ecosystem, Location, Origin, Package, Source, SourceStatus};
+        let sources = vec![Source::not_read(
+            "a/b.lock",
+            "yarn",
+            SourceStatus::Failed,
+            "line 3: bad",
+        )];
+        for n in [0usize, 1, 127, 128, 129, 2048, 2049, 5000] {
+            let packages: Vec<Package> = (0..n)
+                .map(|i| {
+                    let mut p = Package::new(
+                        Ecosystem::Npm,
+                        &format!("p{i}"),
+                        "1.0.0",
+                        Origin::registry(),
+                    );
+                    p.locations.push(Location::new("x", Some(1)));
+                    p.dependencies = vec![format!("pkg:npm/d{i}@1.0.0")];
+                    p
+                })
+                .collect();
+            for sources in [&sources[..], &[]] {
+                let report = crate::InventoryReport {
+                    schema_version: 1,
+                    sources,
+                    packages: &packages,
+                };
+                let mut generic = Vec::new();
+                Json.render(&report, &mut generic).unwrap();
+                let mut parallel = Vec::new();
+                Json.render_inventory(&report, &mut parallel).unwrap();
+                assert_eq!(
+                    String::from_utf8(parallel).unwrap(),
+                    String::from_utf8(generic).unwrap(),
+                    "{n} packages"
+                );
+            }
+        }
+    }
 
     #[test]
     fn matches_serde_json_pretty_output() {

@@ -22,7 +22,7 @@ pub(crate) fn run(
     let report = InventoryReport::new(&inventory);
     printer
         .result(|w| match format {
-            InventoryFormat::Json => reporters::Json.render(&report, w),
+            InventoryFormat::Json => reporters::Json.render_inventory(&report, w),
             InventoryFormat::Table => reporters::Table {
                 wrap: printer.stdout_is_terminal(),
             }
