@@ -10,6 +10,11 @@
 //! - Schema changes are forward-only migrations numbered by `PRAGMA user_version`; a file
 //!   with a newer version than this build knows is refused, never touched.
 //! - Every write (an import, an update) is one transaction: it lands whole or not at all.
+//! - Every write takes the next number of a change sequence (`meta.change_seq`); a record
+//!   stores the number of the write that added it (`first_seq`) and of the last write that
+//!   changed it (`change_seq`), so readers can ask what changed since a number they saw
+//!   ([`AdvisoryDb::changed_since`]). `meta.instance_id` tells databases apart: a recreated
+//!   file starts a new sequence under a new id. Rows older than the sequence have 0.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -32,7 +37,8 @@ use crate::time::{format_rfc3339, micros_system_time, parse_rfc3339_micros, syst
 pub const DATABASE_FILE_NAME: &str = "advisories.sqlite3";
 
 /// Forward-only migrations; migration `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE advisory (
     id          TEXT PRIMARY KEY NOT NULL,
     source      TEXT NOT NULL,
@@ -88,7 +94,18 @@ CREATE TABLE refresh_log (
     at_us   INTEGER NOT NULL,
     summary TEXT NOT NULL
 ) STRICT;
-"];
+",
+    r"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) STRICT;
+INSERT INTO meta (key, value) VALUES ('instance_id', lower(hex(randomblob(16)))), ('change_seq', '0');
+ALTER TABLE advisory ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE advisory ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX advisory_change_seq ON advisory(change_seq);
+",
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -138,6 +155,24 @@ impl PackageAdvisory {
             .flat_map(AffectedPackage::fixed_versions)
             .collect()
     }
+}
+
+/// One advisory naming one package, with its place in the change sequence (see
+/// [`AdvisoryDb::changed_since`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AffectedAdvisory {
+    /// The package's ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The package's normalised name.
+    pub name: String,
+    /// The advisory, with its `affected` entries for this package.
+    pub advisory: PackageAdvisory,
+    /// `withdrawn`, when the record is withdrawn.
+    pub withdrawn: Option<String>,
+    /// The write that added the record (0: before the sequence existed).
+    pub first_seq: u64,
+    /// The last write that added or changed the record.
+    pub change_seq: u64,
 }
 
 /// A stored advisory with its full OSV record.
@@ -627,6 +662,123 @@ impl AdvisoryDb {
         Ok(out)
     }
 
+    /// This database's identity: a random id made when the file was created (or first
+    /// migrated to the change sequence). A file deleted and imported again has another id,
+    /// so a change number saved elsewhere is never compared with another file's sequence.
+    pub fn instance_id(&self) -> Result<String, DbError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'instance_id'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql(&self.path, "reading the database id"))
+    }
+
+    /// The number of the last write (import or update) in the change sequence; 0 before any.
+    pub fn change_seq(&self) -> Result<u64, DbError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql(&self.path, "reading the change sequence"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Every matchable (advisory, package) whose advisory was added or changed by a write
+    /// numbered after `after` (every one when `None`) and up to `upto` inclusive, ordered by
+    /// ecosystem, name and id. Take `upto` from [`AdvisoryDb::change_seq`] first, so a
+    /// write that lands meanwhile is left for the next reader.
+    pub fn changed_since(
+        &self,
+        after: Option<u64>,
+        upto: u64,
+    ) -> Result<Vec<AffectedAdvisory>, DbError> {
+        let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+        let upto = i64::try_from(upto).unwrap_or(i64::MAX);
+        self.affected_rows(
+            "p.matchable = 1 AND a.change_seq > ?1 AND a.change_seq <= ?2",
+            params![after, upto],
+            "listing changed advisories",
+        )
+    }
+
+    /// The (advisory, package) rows of npm, crates.io and PyPI packages named by the
+    /// advisory with this id, or by advisories whose aliases include it; withdrawn ones are
+    /// included, with [`AffectedAdvisory::withdrawn`] set. Ordered by ecosystem, name and id.
+    pub fn affected_by_id(&self, id: &str) -> Result<Vec<AffectedAdvisory>, DbError> {
+        self.affected_rows(
+            "p.ecosystem IN ('npm', 'crates.io', 'PyPI')
+             AND (a.id = ?1 OR a.id IN (SELECT advisory_id FROM advisory_alias WHERE alias = ?1))",
+            params![id],
+            "finding an advisory",
+        )
+    }
+
+    fn affected_rows(
+        &self,
+        filter: &str,
+        args: impl rusqlite::Params,
+        context: &'static str,
+    ) -> Result<Vec<AffectedAdvisory>, DbError> {
+        let p = &self.path;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT a.id, a.source, a.aliases, a.summary, a.modified, a.published, a.severity,
+                        a.score, a.vector, a.kind, p.affected, p.ecosystem, p.name, a.withdrawn,
+                        a.first_seq, a.change_seq
+                 FROM affected_package p JOIN advisory a ON a.id = p.advisory_id
+                 WHERE {filter}
+                 ORDER BY p.ecosystem, p.name, a.id"
+            ))
+            .map_err(sql(p, context))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((
+                    RawAdvisoryRow {
+                        id: r.get(0)?,
+                        source: r.get(1)?,
+                        aliases: r.get(2)?,
+                        summary: r.get(3)?,
+                        modified: r.get(4)?,
+                        published: r.get(5)?,
+                        severity: r.get(6)?,
+                        score: r.get(7)?,
+                        vector: r.get(8)?,
+                        kind: r.get(9)?,
+                        affected: r.get(10)?,
+                    },
+                    r.get::<_, String>(11)?,
+                    r.get::<_, String>(12)?,
+                    r.get::<_, Option<String>>(13)?,
+                    r.get::<_, i64>(14)?,
+                    r.get::<_, i64>(15)?,
+                ))
+            })
+            .map_err(sql(p, context))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (raw, eco, name, withdrawn, first_seq, change_seq) =
+                row.map_err(sql(p, context))?;
+            let Some(ecosystem) = crate::record::supported_ecosystem(&eco) else {
+                continue;
+            };
+            out.push(AffectedAdvisory {
+                ecosystem,
+                name,
+                advisory: raw.into_advisory(p)?,
+                withdrawn,
+                first_seq: u64::try_from(first_seq).unwrap_or(0),
+                change_seq: u64::try_from(change_seq).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
     /// Counts, data age and update state.
     pub fn status(&self) -> Result<DbStatus, DbError> {
         self.status_with(true)
@@ -799,11 +951,20 @@ impl AdvisoryDb {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&self.path, "starting a write"))?;
         let now_us = system_time_micros(now);
+        let seq: i64 = tx
+            .query_row(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+                 WHERE key = 'change_seq' RETURNING CAST(value AS INTEGER)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql(&self.path, "taking the next change number"))?;
         Ok(Writer {
             tx,
             path: &self.path,
             now: format_rfc3339(now_us),
             now_us,
+            seq,
         })
     }
 }
@@ -856,6 +1017,8 @@ pub(crate) struct Writer<'a> {
     path: &'a Path,
     pub(crate) now: String,
     now_us: i64,
+    /// This write's number in the change sequence.
+    seq: i64,
 }
 
 impl Writer<'_> {
@@ -888,14 +1051,16 @@ impl Writer<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO advisory (id, source, modified, modified_us, published, withdrawn, summary,
-                     aliases, severity, score, vector, kind, basis, sha256, origin, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                     aliases, severity, score, vector, kind, basis, sha256, origin, imported_at,
+                     first_seq, change_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
                  ON CONFLICT(id) DO UPDATE SET source = excluded.source, modified = excluded.modified,
                      modified_us = excluded.modified_us, published = excluded.published,
                      withdrawn = excluded.withdrawn, summary = excluded.summary, aliases = excluded.aliases,
                      severity = excluded.severity, score = excluded.score, vector = excluded.vector,
                      kind = excluded.kind, basis = excluded.basis, sha256 = excluded.sha256,
-                     origin = excluded.origin, imported_at = excluded.imported_at",
+                     origin = excluded.origin, imported_at = excluded.imported_at,
+                     change_seq = excluded.change_seq",
             )
             .map_err(sql(p, ctx))?
             .execute(params![
@@ -915,6 +1080,7 @@ impl Writer<'_> {
                 r.sha256.as_slice(),
                 origin,
                 self.now,
+                self.seq,
             ])
             .map_err(sql(p, ctx))?;
         self.tx
@@ -1053,6 +1219,115 @@ mod tests {
             err.to_string().contains("newer than this chainward"),
             "{err}"
         );
+    }
+
+    fn write_record(dir: &Path, id: &str, name: &str, modified: &str) -> PathBuf {
+        let path = dir.join(format!("{id}.json"));
+        let record = serde_json::json!({
+            "id": id,
+            "modified": modified,
+            "summary": format!("Malicious code in {name} (npm)"),
+            "affected": [{"package": {"ecosystem": "npm", "name": name}, "versions": ["1.0.0"]}]
+        });
+        fs_err::write(&path, record.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn every_write_takes_the_next_change_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = AdvisoryDb::open(dir.path()).unwrap();
+        assert_eq!(db.change_seq().unwrap(), 0);
+        assert_eq!(db.instance_id().unwrap().len(), 32);
+        let a = write_record(dir.path(), "MAL-1", "left-pad", "2025-01-01T00:00:00Z");
+        db.import(std::slice::from_ref(&a), &crate::ImportOptions::default())
+            .unwrap();
+        assert_eq!(db.change_seq().unwrap(), 1);
+        let b = write_record(dir.path(), "MAL-2", "right-pad", "2025-01-01T00:00:00Z");
+        db.import(&[a.clone(), b], &crate::ImportOptions::default())
+            .unwrap();
+        assert_eq!(db.change_seq().unwrap(), 2);
+        let all: Vec<_> = db
+            .changed_since(None, 2)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.advisory.id, r.first_seq, r.change_seq))
+            .collect();
+        assert_eq!(
+            all,
+            [("MAL-1".to_owned(), 1, 1), ("MAL-2".to_owned(), 2, 2)]
+        );
+        let new: Vec<_> = db
+            .changed_since(Some(1), 2)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.advisory.id)
+            .collect();
+        assert_eq!(new, ["MAL-2"]);
+        // A newer `modified` changes the record: it counts as changed, not as added.
+        let a2 = write_record(dir.path(), "MAL-1", "left-pad", "2025-02-01T00:00:00Z");
+        db.import(&[a2], &crate::ImportOptions::default()).unwrap();
+        let changed = db.changed_since(Some(2), 3).unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!((changed[0].first_seq, changed[0].change_seq), (1, 3));
+        // Up to a number: a later write is left for the next reader.
+        assert!(db.changed_since(Some(2), 2).unwrap().is_empty());
+    }
+
+    #[test]
+    fn finds_affected_packages_by_id_or_alias() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = AdvisoryDb::open(dir.path()).unwrap();
+        let path = dir.path().join("GHSA-x.json");
+        let record = serde_json::json!({
+            "id": "GHSA-xxxx-yyyy-zzzz",
+            "aliases": ["CVE-2025-0001"],
+            "modified": "2025-01-01T00:00:00Z",
+            "affected": [
+                {"package": {"ecosystem": "npm", "name": "a"}, "versions": ["1.0.0"]},
+                {"package": {"ecosystem": "Go", "name": "b"}, "versions": ["1.0.0"]}
+            ]
+        });
+        fs_err::write(&path, record.to_string()).unwrap();
+        db.import(&[path], &crate::ImportOptions::default())
+            .unwrap();
+        for id in ["GHSA-xxxx-yyyy-zzzz", "CVE-2025-0001"] {
+            let rows = db.affected_by_id(id).unwrap();
+            assert_eq!(rows.len(), 1, "{id}");
+            assert_eq!(rows[0].ecosystem, Ecosystem::Npm);
+            assert_eq!(rows[0].name, "a");
+        }
+        assert!(db.affected_by_id("CVE-2099-0001").unwrap().is_empty());
+    }
+
+    #[test]
+    fn migrating_a_first_version_file_starts_the_sequence_at_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE_NAME);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute(
+                "INSERT INTO advisory (id, source, modified, modified_us, aliases, severity, kind,
+                     basis, sha256, origin, imported_at)
+                 VALUES ('MAL-0', 'osv', '2024-01-01T00:00:00Z', 0, '[]', 'critical', 'malicious',
+                     'malicious', x'00', 'old.json', '2024-01-01T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let db = AdvisoryDb::open(dir.path()).unwrap();
+        assert_eq!(db.change_seq().unwrap(), 0);
+        let (first, change): (i64, i64) = db
+            .conn
+            .query_row(
+                "SELECT first_seq, change_seq FROM advisory WHERE id = 'MAL-0'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((first, change), (0, 0));
     }
 
     #[test]

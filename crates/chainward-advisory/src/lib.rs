@@ -10,7 +10,9 @@
 //! - [`AdvisoryDb::status`] gives counts and the data's age; [`DbStatus::check_max_age`].
 //! - [`AdvisoryDb::package_keys`], [`AdvisoryDb::advisories_for`] and
 //!   [`AdvisoryDb::load_index`] are the lookups; [`AdvisoryDb::advisories_by_id`] finds a
-//!   record by id or alias.
+//!   record by id or alias, and [`AdvisoryDb::affected_by_id`] its packages.
+//! - [`AdvisoryDb::change_seq`] and [`AdvisoryDb::changed_since`] tell what an import or
+//!   update added or changed since a reader last looked (`exposure --new-advisories`).
 //! - [`severity`] decides an advisory's severity and kind (finding code).
 //!
 //! Invariants:
@@ -39,8 +41,9 @@ mod update;
 
 pub use archive::ArchiveLimits;
 pub use db::{
-    AdvisoryDb, AdvisoryIndex, DATABASE_FILE_NAME, DbStatus, EcosystemCount, PackageAdvisory,
-    SCHEMA_VERSION, SourceCount, StaleData, StoredAdvisory, UpdateState, human_duration,
+    AdvisoryDb, AdvisoryIndex, AffectedAdvisory, DATABASE_FILE_NAME, DbStatus, EcosystemCount,
+    PackageAdvisory, SCHEMA_VERSION, SourceCount, StaleData, StoredAdvisory, UpdateState,
+    human_duration,
 };
 pub use error::{DbError, RecordError, RecordPlace, UpdateError};
 pub use import::{ImportCounts, ImportOptions, ImportReport, SkipReason, SkippedRecord};

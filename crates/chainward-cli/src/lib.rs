@@ -70,6 +70,17 @@ pub enum Command {
     /// Check that what is installed or cached is byte-for-byte what the lockfiles pinned, and
     /// that lockfile origins are sane.
     Verify(VerifyArgs),
+    /// Store a snapshot of the inventory (and its verification results) in the history
+    /// database.
+    Record(RecordArgs),
+    /// Every project, branch and snapshot that ever contained a package, a version range, or
+    /// what an advisory affects.
+    Exposure(ExposureArgs),
+    /// What changed between two snapshots of a project, with the changes that matter flagged.
+    Drift(DriftArgs),
+    /// Fill and inspect the history database.
+    #[command(subcommand)]
+    History(HistoryCommand),
 }
 
 /// Where the packages come from: lockfiles and installed trees, or SBOMs.
@@ -264,6 +275,158 @@ pub struct DbStatusArgs {
 /// Output formats of `db status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DbStatusFormat {
+    /// A table for people.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// Which history database to use.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// The history database: `sqlite://PATH` or `postgres://USER@HOST:PORT/DATABASE`
+    /// [default: history.sqlite3 in --home]
+    #[arg(
+        long,
+        env = "CHAINWARD_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+}
+
+/// `chainward record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// What to record.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The project's name: snapshots of one project (and branch) form one history.
+    #[arg(long, value_name = "NAME")]
+    pub project: String,
+    /// When the packages were as found, RFC 3339 (`2024-05-01T12:00:00Z`) or a date
+    /// [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// The branch [default: the git branch of the first PATH, when it is in a repository]
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// The commit [default: the git commit of the first PATH, when it is in a repository]
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Where installed and cached packages are.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+    /// Skip the integrity checks (record no verification results).
+    #[arg(long)]
+    pub no_integrity: bool,
+    /// Which history database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `chainward exposure`.
+#[derive(Debug, Args)]
+pub struct ExposureArgs {
+    /// A purl (`pkg:npm/chalk@5.6.1`), a short form with a version or range
+    /// (`npm:chalk@5.6.1`, `npm:chalk@>=5.6.0 <5.6.2`; no version: every version), or an
+    /// advisory id or alias in the local advisory database (`MAL-2025-46969`).
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "new_advisories",
+        conflicts_with = "new_advisories"
+    )]
+    pub query: Option<String>,
+    /// Match every advisory added or changed in the advisory database since the last
+    /// `exposure --new-advisories` (all of them the first time), and remember this run.
+    #[arg(long)]
+    pub new_advisories: bool,
+    /// Only this project.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// List every snapshot of each match, not only the first and last.
+    #[arg(long)]
+    pub snapshots: bool,
+    /// Which history database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `chainward drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The project.
+    #[arg(long, value_name = "NAME")]
+    pub project: String,
+    /// The branch whose snapshots to compare [default: the branch of the project's latest
+    /// snapshot]
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// The older snapshot's id [default: the one before --to]
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub from: Option<i64>,
+    /// The newer snapshot's id [default: the latest]
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub to: Option<i64>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Which history database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `chainward history ...`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Record a snapshot for every commit of a git repository that changed a lockfile, at
+    /// that commit's time (read from git objects; nothing is checked out).
+    ImportGit(ImportGitArgs),
+    /// List projects and branches, or the snapshots of one project.
+    List(HistoryListArgs),
+}
+
+/// `chainward history import-git`.
+#[derive(Debug, Args)]
+pub struct ImportGitArgs {
+    /// The repository (its working folder, or a bare repository).
+    #[arg(value_name = "REPO")]
+    pub repo: PathBuf,
+    /// The project's name [default: the repository folder's name]
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// The branch to walk (its first-parent history) [default: the current branch]
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Only commits made at or after this time (RFC 3339 or a date).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Record commits whose lockfiles could not all be read (the snapshot is marked
+    /// incomplete) instead of skipping them and exiting 2.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Which history database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `chainward history list`.
+#[derive(Debug, Args)]
+pub struct HistoryListArgs {
+    /// List this project's snapshots [default: list every project and branch]
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Only this branch's snapshots.
+    #[arg(long, value_name = "BRANCH", requires = "project")]
+    pub branch: Option<String>,
+    /// Which history database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Output formats of the history commands (`record`, `exposure`, `drift`, `history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
     /// A table for people.
     Table,
     /// JSON.

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use chainward_types::{Finding, Inventory, Package, PackageRef, Severity, Source};
 use serde::Serialize;
 
+pub mod history;
 pub mod reporters;
 
 /// The version of every JSON document chainward writes.

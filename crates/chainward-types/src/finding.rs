@@ -119,11 +119,15 @@ pub enum FindingCode {
     WeakIntegrity,
     /// A git dependency is not pinned to a full commit, so the next install may fetch different code.
     UnpinnedGit,
+    /// Between two snapshots of a project, the same package name and version came with a different hash: the release was republished, or the lockfile or registry was tampered with (`drift`).
+    RepublishedOrTampered,
+    /// Between two snapshots of a project, a package's origin moved: from a registry to git or a URL, to another registry host, or to another repository (`drift`).
+    OriginChanged,
 }
 
 impl FindingCode {
     /// Every code, for documentation and uniqueness tests.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::KnownMalicious,
         Self::KnownVulnerability,
         Self::Unmaintained,
@@ -142,6 +146,8 @@ impl FindingCode {
         Self::MissingIntegrity,
         Self::WeakIntegrity,
         Self::UnpinnedGit,
+        Self::RepublishedOrTampered,
+        Self::OriginChanged,
     ];
 
     /// The kebab-case id.
@@ -165,6 +171,8 @@ impl FindingCode {
             Self::MissingIntegrity => "missing-integrity",
             Self::WeakIntegrity => "weak-integrity",
             Self::UnpinnedGit => "unpinned-git",
+            Self::RepublishedOrTampered => "republished-or-tampered",
+            Self::OriginChanged => "origin-changed",
         }
     }
 
@@ -175,12 +183,13 @@ impl FindingCode {
             Self::KnownMalicious => Severity::Critical,
             Self::KnownVulnerability => Severity::High,
             Self::Unmaintained | Self::Unsound | Self::AdvisoryNotice => Severity::None,
-            Self::IntegrityMismatch => Severity::Critical,
+            Self::IntegrityMismatch | Self::RepublishedOrTampered => Severity::Critical,
             Self::FileModified
             | Self::FileAdded
             | Self::UnsafeArchiveEntry
             | Self::InsecureOrigin
-            | Self::UrlNameMismatch => Severity::High,
+            | Self::UrlNameMismatch
+            | Self::OriginChanged => Severity::High,
             Self::FileMissing
             | Self::NotInLockfile
             | Self::UntrustedHost
@@ -240,6 +249,12 @@ impl FindingCode {
             }
             Self::UnpinnedGit => {
                 "A git dependency is not pinned to a full commit, so the next install may fetch different code."
+            }
+            Self::RepublishedOrTampered => {
+                "The same package name and version has a different hash than in an earlier snapshot: the release was republished, or the lockfile or registry was tampered with."
+            }
+            Self::OriginChanged => {
+                "A package now comes from somewhere else than in an earlier snapshot (a registry to git or a URL, another registry host, another repository)."
             }
         }
     }

@@ -20,3 +20,14 @@ pub(crate) const CARGO_HOME: &str = "CARGO_HOME";
 
 /// yarn berry's global folder (yarn's own variable; its `cache/` holds the global cache).
 pub(crate) const YARN_GLOBAL_FOLDER: &str = "YARN_GLOBAL_FOLDER";
+
+/// The history database URL (also `--database-url`): `sqlite://PATH` or `postgres://...`.
+#[allow(dead_code)] // read through clap's `env`
+pub(crate) const CHAINWARD_DATABASE_URL: &str = "CHAINWARD_DATABASE_URL";
+
+/// The machine's name, where `/proc/sys/kernel/hostname` and `/etc/hostname` do not say it
+/// (`record` stores it with the snapshot).
+pub(crate) const HOSTNAME: &str = "HOSTNAME";
+
+/// The machine's name on Windows.
+pub(crate) const COMPUTERNAME: &str = "COMPUTERNAME";

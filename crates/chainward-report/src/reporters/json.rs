@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn parallel_inventory_rendering_matches_the_generic_one() {
         use chainward_types::{Ecosystem, Location, Origin, Package, Source, SourceStatus};
-        let sources = vec![Source::not_read(
+        let sources = [Source::not_read(
             "a/b.lock",
             "yarn",
             SourceStatus::Failed,

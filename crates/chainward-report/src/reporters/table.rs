@@ -333,3 +333,323 @@ impl Reporter<crate::ScanReport> for Table {
         Ok(())
     }
 }
+
+/// `abc1234` of a commit, or `-`.
+fn short_commit(c: Option<&str>) -> String {
+    c.map_or_else(|| "-".to_owned(), |c| c.chars().take(12).collect())
+}
+
+fn point_cell(p: &crate::history::SnapshotPoint) -> String {
+    match &p.commit {
+        Some(c) => format!(
+            "{} (#{}, {})",
+            p.taken_at,
+            p.snapshot,
+            short_commit(Some(c))
+        ),
+        None => format!("{} (#{})", p.taken_at, p.snapshot),
+    }
+}
+
+fn snapshot_line(s: &crate::history::SnapshotSummary) -> String {
+    let mut out = format!("snapshot {} taken {}", s.id, s.taken_at);
+    if let Some(b) = &s.branch {
+        out.push_str(&format!(", branch {b}"));
+    }
+    if let Some(c) = &s.commit {
+        out.push_str(&format!(", commit {}", short_commit(Some(c))));
+    }
+    out.push_str(&format!(", {} packages", s.packages));
+    if s.incomplete {
+        out.push_str(", INCOMPLETE");
+    }
+    out
+}
+
+impl Reporter<crate::history::RecordReport> for Table {
+    fn render(&self, r: &crate::history::RecordReport, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "Recorded snapshot {} of project {} in {}",
+            r.snapshot.id, r.snapshot.project, r.database
+        )?;
+        writeln!(w, "  {}", snapshot_line(&r.snapshot))?;
+        match r.previous {
+            Some(p) => writeln!(
+                w,
+                "  {} package records new or changed, {} gone since snapshot {p}{}",
+                r.added,
+                r.removed,
+                if r.latest {
+                    ""
+                } else {
+                    " (recorded with a time before the latest snapshot)"
+                }
+            )?,
+            None => writeln!(w, "  the first snapshot of this project and branch")?,
+        }
+        if let Some(v) = &r.verification {
+            writeln!(
+                w,
+                "  integrity: {} packages with findings, {} not checked",
+                v.failed, v.unchecked
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Reporter<crate::history::ImportGitReport> for Table {
+    fn render(&self, r: &crate::history::ImportGitReport, w: &mut dyn Write) -> io::Result<()> {
+        if !r.recorded.is_empty() {
+            let mut grid =
+                self.grid(&["COMMIT", "TIME", "SNAPSHOT", "PACKAGES", "NEW", "GONE", ""]);
+            for c in &r.recorded {
+                grid.add_row(vec![
+                    short_commit(Some(&c.commit)),
+                    c.taken_at.clone(),
+                    c.snapshot.to_string(),
+                    c.packages.to_string(),
+                    c.added.to_string(),
+                    c.removed.to_string(),
+                    if c.incomplete { "incomplete" } else { "" }.to_owned(),
+                ]);
+            }
+            writeln!(w, "{grid}")?;
+        }
+        for s in &r.skipped {
+            writeln!(
+                w,
+                "! skipped {} ({}): {}",
+                short_commit(Some(&s.commit)),
+                s.taken_at,
+                s.reason
+            )?;
+        }
+        writeln!(
+            w,
+            "Recorded {} snapshots of project {}{} from {} commits that changed a lockfile ({} already recorded, {} skipped) into {}",
+            r.recorded.len(),
+            r.project,
+            r.branch
+                .as_deref()
+                .map(|b| format!(" (branch {b})"))
+                .unwrap_or_default(),
+            r.commits,
+            r.already_recorded,
+            r.skipped.len(),
+            r.database
+        )
+    }
+}
+
+impl Reporter<crate::history::HistoryListReport> for Table {
+    fn render(&self, r: &crate::history::HistoryListReport, w: &mut dyn Write) -> io::Result<()> {
+        if r.streams.is_empty() {
+            return writeln!(w, "No snapshots recorded");
+        }
+        let mut grid = self.grid(&["PROJECT", "BRANCH", "SNAPSHOTS", "LATEST"]);
+        for s in &r.streams {
+            grid.add_row(vec![
+                s.project.clone(),
+                s.branch.clone().unwrap_or_else(|| "-".to_owned()),
+                s.snapshots.to_string(),
+                s.latest.as_ref().map(point_cell).unwrap_or_default(),
+            ]);
+        }
+        writeln!(w, "{grid}")?;
+        if !r.snapshots.is_empty() {
+            writeln!(w)?;
+            let mut grid = self.grid(&[
+                "SNAPSHOT", "BRANCH", "TAKEN", "COMMIT", "HOST", "PACKAGES", "",
+            ]);
+            for s in &r.snapshots {
+                grid.add_row(vec![
+                    s.id.to_string(),
+                    s.branch.clone().unwrap_or_else(|| "-".to_owned()),
+                    s.taken_at.clone(),
+                    short_commit(s.commit.as_deref()),
+                    s.host.clone().unwrap_or_else(|| "-".to_owned()),
+                    s.packages.to_string(),
+                    if s.incomplete { "incomplete" } else { "" }.to_owned(),
+                ]);
+            }
+            writeln!(w, "{grid}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Reporter<crate::history::ExposureReport> for Table {
+    fn render(&self, r: &crate::history::ExposureReport, w: &mut dyn Write) -> io::Result<()> {
+        let what = match &r.query.input {
+            Some(q) => q.clone(),
+            None => "advisories added or changed since the last run".to_owned(),
+        };
+        if !r.matches.is_empty() {
+            let advisories = r.matches.iter().any(|m| !m.advisories.is_empty());
+            let mut header = vec!["PROJECT", "BRANCH", "PACKAGE"];
+            if advisories {
+                header.push("ADVISORY");
+            }
+            header.extend(["FIRST SEEN", "LAST SEEN", "REMOVED IN"]);
+            let mut grid = self.grid(&header);
+            for m in &r.matches {
+                let mut row = vec![
+                    m.project.clone(),
+                    m.branch.clone().unwrap_or_else(|| "-".to_owned()),
+                    format!(
+                        "{} {}@{}",
+                        m.package.ecosystem, m.package.name, m.package.version
+                    ),
+                ];
+                if advisories {
+                    row.push(m.advisories.join(", "));
+                }
+                row.extend([
+                    point_cell(&m.first_seen),
+                    point_cell(&m.last_seen),
+                    match (&m.removed_in, m.still_present) {
+                        (_, true) => "STILL PRESENT".to_owned(),
+                        (Some(p), false) => point_cell(p),
+                        (None, false) => "-".to_owned(),
+                    },
+                ]);
+                grid.add_row(row);
+            }
+            writeln!(w, "{grid}")?;
+            for m in r
+                .matches
+                .iter()
+                .filter(|m| m.spans.len() > 1 || m.spans.iter().any(|s| s.snapshots.is_some()))
+            {
+                writeln!(
+                    w,
+                    "  {} {} {}@{}:",
+                    m.project,
+                    m.branch.as_deref().unwrap_or("-"),
+                    m.package.name,
+                    m.package.version
+                )?;
+                for s in &m.spans {
+                    write!(w, "    {} .. {}", point_cell(&s.first), point_cell(&s.last))?;
+                    match (&s.removed_in, s.still_present) {
+                        (_, true) => write!(w, ", still present")?,
+                        (Some(p), false) => write!(w, ", removed in {}", point_cell(p))?,
+                        (None, false) => {}
+                    }
+                    if let Some(ids) = &s.snapshots {
+                        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                        write!(w, "  snapshots {}", ids.join(" "))?;
+                    }
+                    writeln!(w)?;
+                }
+            }
+        }
+        for n in &r.notes {
+            writeln!(w, "note: {n}")?;
+        }
+        if r.matches.is_empty() && r.query.input.is_none() {
+            writeln!(
+                w,
+                "No recorded project ever held a package matched by an advisory added or changed since the last run ({} advisory-package pairs checked)",
+                r.query.advisories_checked.unwrap_or(0)
+            )
+        } else if r.matches.is_empty() {
+            writeln!(w, "Nothing recorded ever matched {what}")
+        } else {
+            writeln!(
+                w,
+                "{} matches of {what} in {} projects; still present in {}",
+                r.summary.matches, r.summary.projects, r.summary.still_present
+            )
+        }
+    }
+}
+
+impl Reporter<crate::history::DriftReport> for Table {
+    fn render(&self, r: &crate::history::DriftReport, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "Project {}", r.project)?;
+        writeln!(w, "  from {}", snapshot_line(&r.from))?;
+        writeln!(w, "  to   {}", snapshot_line(&r.to))?;
+        writeln!(w)?;
+        let mut grid = self.grid(&["CHANGE", "ECOSYSTEM", "NAME", "FROM", "TO"]);
+        for c in &r.upgraded {
+            grid.add_row(vec![
+                "upgraded".to_owned(),
+                c.ecosystem.as_str().to_owned(),
+                c.name.clone(),
+                c.from.clone(),
+                c.to.clone(),
+            ]);
+        }
+        for c in &r.downgraded {
+            grid.add_row(vec![
+                "downgraded".to_owned(),
+                c.ecosystem.as_str().to_owned(),
+                c.name.clone(),
+                c.from.clone(),
+                c.to.clone(),
+            ]);
+        }
+        for p in &r.added {
+            grid.add_row(vec![
+                "added".to_owned(),
+                p.ecosystem.as_str().to_owned(),
+                p.name.clone(),
+                String::new(),
+                p.version.clone(),
+            ]);
+        }
+        for p in &r.removed {
+            grid.add_row(vec![
+                "removed".to_owned(),
+                p.ecosystem.as_str().to_owned(),
+                p.name.clone(),
+                p.version.clone(),
+                String::new(),
+            ]);
+        }
+        let changes = r.added.len() + r.removed.len() + r.upgraded.len() + r.downgraded.len();
+        if changes > 0 {
+            writeln!(w, "{grid}")?;
+            writeln!(w)?;
+        }
+        if !r.findings.is_empty() {
+            let mut grid = self.grid(&["SEVERITY", "CODE", "PACKAGE", "WHAT CHANGED"]);
+            for f in &r.findings {
+                grid.add_row(vec![
+                    f.severity.as_str().to_owned(),
+                    f.code.as_str().to_owned(),
+                    format!(
+                        "{} {}@{}",
+                        f.package.ecosystem, f.package.name, f.package.version
+                    ),
+                    f.message.clone(),
+                ]);
+            }
+            writeln!(w, "{grid}")?;
+            writeln!(w)?;
+        }
+        for n in &r.notes {
+            writeln!(w, "note: {n}")?;
+        }
+        let counts: Vec<String> = chainward_types::Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| r.summary.findings.get(s).map(|n| format!("{n} {s}")))
+            .collect();
+        writeln!(
+            w,
+            "{} added, {} removed, {} upgraded, {} downgraded; {}",
+            r.summary.added,
+            r.summary.removed,
+            r.summary.upgraded,
+            r.summary.downgraded,
+            if r.findings.is_empty() {
+                "no findings".to_owned()
+            } else {
+                format!("{} findings ({})", r.findings.len(), counts.join(", "))
+            }
+        )
+    }
+}

@@ -7,7 +7,11 @@ use crate::printer::Printer;
 
 mod common;
 mod db;
+mod drift;
+mod exposure;
+mod history;
 mod inventory;
+mod record;
 mod sbom;
 mod scan;
 mod verify;
@@ -19,6 +23,10 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Db(cmd) => db::run(&cli.global, &cmd, printer),
         Command::Sbom(args) => sbom::run(&cli.global, &args, printer),
         Command::Verify(args) => verify::run(&cli.global, &args, printer),
+        Command::Record(args) => record::run(&cli.global, &args, printer),
+        Command::Exposure(args) => exposure::run(&cli.global, &args, printer),
+        Command::Drift(args) => drift::run(&cli.global, &args, printer),
+        Command::History(cmd) => history::run(&cli.global, &cmd, printer),
     }
 }
 

@@ -39,3 +39,25 @@ fn db_help() {
 fn verify_help() {
     insta::assert_snapshot!(help(&["verify"]));
 }
+
+#[test]
+fn record_help() {
+    insta::assert_snapshot!(help(&["record"]));
+}
+
+#[test]
+fn exposure_help() {
+    insta::assert_snapshot!(help(&["exposure"]));
+}
+
+#[test]
+fn drift_help() {
+    insta::assert_snapshot!(help(&["drift"]));
+}
+
+#[test]
+fn history_help() {
+    insta::assert_snapshot!(help(&["history"]));
+    insta::assert_snapshot!("history_import_git_help", help(&["history", "import-git"]));
+    insta::assert_snapshot!("history_list_help", help(&["history", "list"]));
+}

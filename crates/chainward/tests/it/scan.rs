@@ -30,16 +30,25 @@ fn the_demo_scan_finds_the_compromised_releases_and_exits_1() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema_version"], 1);
     let findings = v["findings"].as_array().unwrap();
+    // Advisory findings (the demo's lockfiles also give integrity findings: see below).
     let ids: Vec<(&str, &str, &str)> = findings
         .iter()
-        .map(|f| {
-            (
+        .filter_map(|f| {
+            Some((
                 f["package"]["name"].as_str().unwrap(),
-                f["advisory"]["id"].as_str().unwrap(),
+                f["advisory"]["id"].as_str()?,
                 f["code"].as_str().unwrap(),
-            )
+            ))
         })
         .collect();
+    // Its requirements file pins hashes for some packages but not all: pip's hash mode is
+    // all-or-nothing, so the others are flagged.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "missing-integrity" && f["package"]["name"] == "urllib3"),
+        "{findings:?}"
+    );
     assert!(
         ids.contains(&("chalk", "MAL-2025-46969", "known-malicious")),
         "{ids:?}"
