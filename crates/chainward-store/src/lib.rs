@@ -48,7 +48,6 @@ mod model;
 mod postgres;
 mod record;
 mod sqlite;
-mod time;
 mod url;
 
 pub use crate::error::{Location, StoreError};
@@ -59,8 +58,8 @@ pub use crate::model::{
 };
 pub use crate::postgres::PostgresStore;
 pub use crate::sqlite::SqliteStore;
-pub use crate::time::{Timestamp, TimestampError};
 pub use crate::url::{DATABASE_FILE_NAME, StoreUrl};
+pub use chainward_types::{Timestamp, TimestampError};
 
 use chainward_types::Ecosystem;
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chainward_types::{Ecosystem, Hash, Inventory, Origin, Package, Scope, normalize_name};
 use serde::{Deserialize, Serialize};
 
-use crate::time::Timestamp;
+use chainward_types::Timestamp;
 
 /// A snapshot's id: unique in one database, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

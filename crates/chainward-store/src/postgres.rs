@@ -18,9 +18,9 @@ use crate::model::{
 use crate::record::{
     self, ExposureRow, OrderKey, Prepared, RecordTx, SpanChanges, SpanRow, branch_from_db,
 };
-use crate::time::Timestamp;
 use crate::url::redact;
 use crate::{SCHEMA_VERSION, Store};
+use chainward_types::Timestamp;
 
 /// Forward-only migrations; migration `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_initial.sql")];

@@ -29,7 +29,7 @@ use crate::model::{
     Exposure, NewSnapshot, PackageId, PackageRecord, Recorded, SnapshotId, SnapshotRef, Span,
     StoredPackage, Verification,
 };
-use crate::time::Timestamp;
+use chainward_types::Timestamp;
 
 /// A snapshot's place in its stream: by time taken, then by id (the order of recording).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -14,8 +14,8 @@ use crate::model::{
 use crate::record::{
     self, ExposureRow, OrderKey, Prepared, RecordTx, SpanChanges, SpanRow, branch_from_db,
 };
-use crate::time::Timestamp;
 use crate::{SCHEMA_VERSION, Store};
+use chainward_types::Timestamp;
 
 /// Forward-only migrations; migration `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];

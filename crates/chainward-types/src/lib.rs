@@ -21,6 +21,7 @@ mod inventory;
 mod line_index;
 mod model;
 pub mod purl;
+mod time;
 
 pub use error::ParseError;
 pub use finding::{AdvisoryRef, Evidence, Finding, FindingCode, PackageRef, Severity};
@@ -28,3 +29,4 @@ pub use hash::{Hash, HashAlgorithm};
 pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;
 pub use model::{Ecosystem, Edge, Location, Lockfile, Origin, Package, Scope, normalize_name};
+pub use time::{Timestamp, TimestampError};

@@ -1,7 +1,6 @@
 //! [`Timestamp`]: microseconds since the Unix epoch, UTC, with RFC 3339 parsing and
-//! formatting (the same civil-date arithmetic as `chainward-advisory`'s `time.rs`; copied
-//! rather than shared, since that module is private and the two crates do not depend on
-//! each other).
+//! formatting. The one civil-date implementation of the workspace: OSV `modified` times
+//! (advisory), snapshot times (store) and SBOM timestamps all go through it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -229,6 +228,15 @@ mod tests {
         );
         assert_eq!(Timestamp::parse_rfc3339("2024-02-30T00:00:00Z"), None);
         assert!("yesterday".parse::<Timestamp>().is_err());
+        // OSV records carry extreme times: year 1, and nanoseconds.
+        assert!(
+            Timestamp::parse_rfc3339("0001-01-01T00:00:00Z")
+                .unwrap()
+                .as_unix_micros()
+                < 0
+        );
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59.999999999Z").is_some());
+        assert_eq!(Timestamp::parse_rfc3339("2024-01-01T00:00:00Zjunk"), None);
     }
 
     #[test]
