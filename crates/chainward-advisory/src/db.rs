@@ -511,21 +511,7 @@ impl AdvisoryDb {
             .map_err(sql(p, "looking up a package"))?;
         let name = normalize_name(ecosystem, name);
         let rows = stmt
-            .query_map(params![ecosystem.as_str(), name], |r| {
-                Ok(RawAdvisoryRow {
-                    id: r.get(0)?,
-                    source: r.get(1)?,
-                    aliases: r.get(2)?,
-                    summary: r.get(3)?,
-                    modified: r.get(4)?,
-                    published: r.get(5)?,
-                    severity: r.get(6)?,
-                    score: r.get(7)?,
-                    vector: r.get(8)?,
-                    kind: r.get(9)?,
-                    affected: r.get(10)?,
-                })
-            })
+            .query_map(params![ecosystem.as_str(), name], RawAdvisoryRow::from_row)
             .map_err(sql(p, "looking up a package"))?;
         let mut out = Vec::new();
         for row in rows {
@@ -572,19 +558,7 @@ impl AdvisoryDb {
         let rows = stmt
             .query_map([], |r| {
                 Ok((
-                    RawAdvisoryRow {
-                        id: r.get(0)?,
-                        source: r.get(1)?,
-                        aliases: r.get(2)?,
-                        summary: r.get(3)?,
-                        modified: r.get(4)?,
-                        published: r.get(5)?,
-                        severity: r.get(6)?,
-                        score: r.get(7)?,
-                        vector: r.get(8)?,
-                        kind: r.get(9)?,
-                        affected: r.get(10)?,
-                    },
+                    RawAdvisoryRow::from_row(r)?,
                     r.get::<_, String>(11)?,
                     r.get::<_, String>(12)?,
                 ))
@@ -739,19 +713,7 @@ impl AdvisoryDb {
         let rows = stmt
             .query_map(args, |r| {
                 Ok((
-                    RawAdvisoryRow {
-                        id: r.get(0)?,
-                        source: r.get(1)?,
-                        aliases: r.get(2)?,
-                        summary: r.get(3)?,
-                        modified: r.get(4)?,
-                        published: r.get(5)?,
-                        severity: r.get(6)?,
-                        score: r.get(7)?,
-                        vector: r.get(8)?,
-                        kind: r.get(9)?,
-                        affected: r.get(10)?,
-                    },
+                    RawAdvisoryRow::from_row(r)?,
                     r.get::<_, String>(11)?,
                     r.get::<_, String>(12)?,
                     r.get::<_, Option<String>>(13)?,
@@ -984,6 +946,25 @@ struct RawAdvisoryRow {
 }
 
 impl RawAdvisoryRow {
+    /// Reads the first eleven columns, which every advisory query selects in this order:
+    /// `a.id, a.source, a.aliases, a.summary, a.modified, a.published, a.severity, a.score,
+    /// a.vector, a.kind, p.affected`.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            source: r.get(1)?,
+            aliases: r.get(2)?,
+            summary: r.get(3)?,
+            modified: r.get(4)?,
+            published: r.get(5)?,
+            severity: r.get(6)?,
+            score: r.get(7)?,
+            vector: r.get(8)?,
+            kind: r.get(9)?,
+            affected: r.get(10)?,
+        })
+    }
+
     fn into_advisory(self, path: &Path) -> Result<PackageAdvisory, DbError> {
         let corrupt = |message: String| DbError::Corrupt {
             path: path.to_path_buf(),

@@ -65,7 +65,9 @@ fn not_checked_reason(p: &Package) -> Option<String> {
 }
 
 /// Converts the database's view of `affected` into the version crate's (same OSV shape).
-fn to_version_affected(
+/// The version crate's view of an advisory's `affected` entries (the same OSV shape); also
+/// used by `exposure` for advisory-id queries.
+pub(crate) fn to_version_affected(
     ecosystem: Ecosystem,
     adv: &PackageAdvisory,
 ) -> Result<Vec<chainward_version::osv::Affected>, serde_json::Error> {

@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use anyhow::{Context as _, bail};
-use chainward_advisory::{AdvisoryDb, AffectedAdvisory, PackageAdvisory};
+use chainward_advisory::{AdvisoryDb, AffectedAdvisory};
 use chainward_cli::{ExposureArgs, GlobalArgs, HistoryFormat};
 use chainward_report::Reporter as _;
 use chainward_report::history::{
@@ -202,27 +202,6 @@ fn exact_match(ecosystem: Ecosystem, wanted: &str, stored: &str) -> bool {
             .is_ok_and(|o| o == Ordering::Equal)
 }
 
-/// The version crate's view of an advisory's `affected` entries (the same OSV shape).
-fn affected_of(
-    ecosystem: Ecosystem,
-    adv: &PackageAdvisory,
-) -> Result<Vec<chainward_version::osv::Affected>, serde_json::Error> {
-    adv.affected
-        .iter()
-        .map(|a| {
-            Ok(chainward_version::osv::Affected {
-                package: Some(chainward_version::osv::AffectedPackage {
-                    ecosystem: ecosystem.as_str().to_owned(),
-                    name: a.name.clone(),
-                    purl: None,
-                }),
-                ranges: serde_json::from_value(serde_json::to_value(&a.ranges)?)?,
-                versions: a.versions.clone(),
-            })
-        })
-        .collect()
-}
-
 /// (project, branch, package id).
 type MatchKey = (String, Option<String>, i64);
 
@@ -377,13 +356,15 @@ fn match_advisories(
         let exposures = store.exposure(ecosystem, name)?;
         let affected: Vec<(&str, Vec<chainward_version::osv::Affected>)> = advisories
             .iter()
-            .filter_map(|a| match affected_of(ecosystem, &a.advisory) {
-                Ok(x) => Some((a.advisory.id.as_str(), x)),
-                Err(e) => {
-                    unreadable.insert(format!("{}: its affected ranges: {e}", a.advisory.id));
-                    None
-                }
-            })
+            .filter_map(
+                |a| match crate::matcher::to_version_affected(ecosystem, &a.advisory) {
+                    Ok(x) => Some((a.advisory.id.as_str(), x)),
+                    Err(e) => {
+                        unreadable.insert(format!("{}: its affected ranges: {e}", a.advisory.id));
+                        None
+                    }
+                },
+            )
             .collect();
         for e in exposures
             .iter()
