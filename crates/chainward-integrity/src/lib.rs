@@ -234,6 +234,22 @@ fn verify_source(source: &SourceRef<'_>, all: &[SourceRef<'_>], options: &Option
     out
 }
 
+/// The folder part of a display path (`a/pnpm-lock.yaml` → `a`; empty for a bare name).
+pub(crate) fn shown_parent(display: &str) -> String {
+    display
+        .rfind(['/', '\\'])
+        .map_or_else(String::new, |i| display[..i].to_owned())
+}
+
+/// `dir/rest` as shown in reports (`rest` alone when `dir` is empty or `.`).
+pub(crate) fn join_shown(dir: &str, rest: &str) -> String {
+    if dir.is_empty() || dir == "." {
+        rest.to_owned()
+    } else {
+        format!("{dir}/{rest}")
+    }
+}
+
 /// The reference a finding about `pkg` carries.
 pub fn package_ref(pkg: &Package) -> PackageRef {
     PackageRef {

@@ -58,6 +58,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::{Options, Outcome, SourceRef, digest};
+use crate::{join_shown, shown_parent};
 
 /// Largest store index or `.modules.yaml` read.
 const MAX_META_BYTES: u64 = 64 << 20;
@@ -1213,21 +1214,6 @@ fn inode(path: &Path) -> Option<(u64, u64)> {
 #[cfg(not(unix))]
 fn inode(_path: &Path) -> Option<(u64, u64)> {
     None
-}
-
-/// The folder part of a display path (`a/pnpm-lock.yaml` → `a`).
-fn shown_parent(display: &str) -> String {
-    display
-        .rfind(['/', '\\'])
-        .map_or_else(String::new, |i| display[..i].to_owned())
-}
-
-fn join_shown(dir: &str, rest: &str) -> String {
-    if dir.is_empty() || dir == "." {
-        rest.to_owned()
-    } else {
-        format!("{dir}/{rest}")
-    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ use sha2::Digest as _;
 
 use crate::archive::{self, EntryKind};
 use crate::{Options, Outcome, SourceRef, digest};
+use crate::{join_shown, shown_parent};
 
 /// The project cache folder when `.yarnrc.yml` names none.
 const DEFAULT_CACHE_FOLDER: &str = ".yarn/cache";
@@ -730,21 +731,6 @@ fn unsafe_entry(
             ..Evidence::default()
         },
     )
-}
-
-/// The folder part of a display path (`a/yarn.lock` → `a`).
-fn shown_parent(display: &str) -> String {
-    display
-        .rfind(['/', '\\'])
-        .map_or_else(String::new, |i| display[..i].to_owned())
-}
-
-fn join_shown(dir: &str, rest: &str) -> String {
-    if dir.is_empty() || dir == "." {
-        rest.to_owned()
-    } else {
-        format!("{dir}/{rest}")
-    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use chainward_cli::{GlobalArgs, InputArgs};
+use chainward_cli::{GlobalArgs, InputArgs, ScanFormat};
 use chainward_extract::{Format, Options, ReadSource};
+use chainward_report::{Reporter as _, ScanReport, reporters};
 use chainward_types::Inventory;
 
 use crate::printer::Printer;
@@ -93,4 +94,26 @@ pub(crate) fn report_incomplete(
         return true;
     }
     false
+}
+
+/// Writes a `scan` or `verify` report in the chosen format.
+pub(crate) fn render_scan_report(
+    format: ScanFormat,
+    report: &ScanReport,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    printer
+        .result(|w| match format {
+            ScanFormat::Table => reporters::Table {
+                wrap: printer.stdout_is_terminal(),
+            }
+            .render(report, w),
+            ScanFormat::Json => reporters::Json.render(report, w),
+            ScanFormat::Sarif => reporters::Sarif {
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            }
+            .render(report, w),
+            ScanFormat::Markdown => reporters::Markdown.render(report, w),
+        })
+        .context("writing the report")
 }

@@ -5,10 +5,10 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use chainward_advisory::AdvisoryDb;
 use chainward_cli::{FailOn, GlobalArgs, ScanArgs, ScanFormat};
-use chainward_report::{DatabaseInfo, Reporter as _, ScanReport, ScanSummary, reporters};
+use chainward_report::{DatabaseInfo, ScanReport, ScanSummary};
 use chainward_types::Severity;
 
-use super::common::{collect_sources, home_dir, parse_age, report_incomplete};
+use super::common::{collect_sources, home_dir, parse_age, render_scan_report, report_incomplete};
 use crate::ExitStatus;
 use crate::matcher::match_inventory;
 use crate::printer::Printer;
@@ -102,20 +102,7 @@ pub(crate) fn run(
         },
     };
     report.normalize();
-    printer
-        .result(|w| match format {
-            ScanFormat::Table => reporters::Table {
-                wrap: printer.stdout_is_terminal(),
-            }
-            .render(&report, w),
-            ScanFormat::Json => reporters::Json.render(&report, w),
-            ScanFormat::Sarif => reporters::Sarif {
-                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            }
-            .render(&report, w),
-            ScanFormat::Markdown => reporters::Markdown.render(&report, w),
-        })
-        .context("writing the report")?;
+    render_scan_report(format, &report, printer)?;
     let incomplete = report_incomplete(&inventory, &args.input, printer);
     if let Some(stale) = &stale {
         if args.fail_on_stale {

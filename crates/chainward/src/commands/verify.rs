@@ -4,16 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use chainward_cli::{GlobalArgs, IntegrityArgs, ScanFormat, VerifyArgs};
 use chainward_extract::ReadSource;
 use chainward_integrity::Outcome;
-use chainward_report::{
-    IntegrityInfo, Reporter as _, ScanReport, ScanSummary, Unchecked, reporters,
-};
+use chainward_report::{IntegrityInfo, ScanReport, ScanSummary, Unchecked};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{collect_sources, report_incomplete};
+use super::common::{collect_sources, render_scan_report, report_incomplete};
 use super::scan::threshold;
 use crate::ExitStatus;
 use crate::env;
@@ -156,20 +153,7 @@ pub(crate) fn run(
         },
     };
     report.normalize();
-    printer
-        .result(|w| match format {
-            ScanFormat::Table => reporters::Table {
-                wrap: printer.stdout_is_terminal(),
-            }
-            .render(&report, w),
-            ScanFormat::Json => reporters::Json.render(&report, w),
-            ScanFormat::Sarif => reporters::Sarif {
-                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            }
-            .render(&report, w),
-            ScanFormat::Markdown => reporters::Markdown.render(&report, w),
-        })
-        .context("writing the report")?;
+    render_scan_report(format, &report, printer)?;
     let mut incomplete = report_incomplete(&inventory, &args.input, printer);
     if !outcome.unchecked.is_empty() {
         printer.warn(&format!(
