@@ -81,6 +81,110 @@ pub enum Command {
     /// Fill and inspect the history database.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Registry signatures, provenance attestations and the identity that built every npm
+    /// package of the inventory (or of each purl given).
+    Provenance(ProvenanceArgs),
+    /// Verify one Sigstore bundle: exit 0 verified, 1 not verified (the reason on stderr), 2
+    /// error.
+    VerifyBundle(VerifyBundleArgs),
+}
+
+/// `chainward verify-bundle`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["artifact", "digest"])))]
+#[command(group(clap::ArgGroup::new("identity").args(["certificate_identity", "certificate_identity_regex"])))]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle (JSON, media types v0.1 to v0.3).
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// The signed artifact (for an in-toto attestation, its subject).
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Option<PathBuf>,
+    /// The artifact's digest instead of the file: `sha256:HEX` (or `sha512:HEX`).
+    #[arg(long, value_name = "ALG:HEX")]
+    pub digest: Option<String>,
+    /// The trusted root (Sigstore `trusted_root.json`) [default: the embedded public-good root,
+    /// or `trust/trusted_root.json` under --home when present].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Verify with this public key (PEM) instead of a Fulcio certificate.
+    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_identity_regex", "certificate_oidc_issuer"])]
+    pub key: Option<PathBuf>,
+    /// The certificate's identity (SAN), exactly.
+    #[arg(long, value_name = "ID")]
+    pub certificate_identity: Option<String>,
+    /// The certificate's identity (SAN), as a regular expression (searched; anchor with ^$).
+    #[arg(long, value_name = "RE")]
+    pub certificate_identity_regex: Option<String>,
+    /// The certificate's OIDC issuer, exactly.
+    #[arg(long, value_name = "ISSUER")]
+    pub certificate_oidc_issuer: Option<String>,
+}
+
+/// `chainward provenance`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ProvenanceArgs {
+    /// Re-pin a package's build identity.
+    #[command(subcommand)]
+    pub command: Option<ProvenanceCommand>,
+    /// Folders or lockfiles to inventory, or purls (`pkg:npm/NAME@VERSION`) [default: .].
+    #[arg(value_name = "PATH|PURL")]
+    pub targets: Vec<String>,
+    /// Read single files as this format whatever their name.
+    #[arg(long = "as", value_name = "KIND")]
+    pub as_kind: Option<String>,
+    /// Exit 0 even when some check could not run (it is still reported).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The registry options.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Where pins and past observations are kept.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Where packuments, attestations and keys come from.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// The npm registry [default: https://registry.npmjs.org].
+    #[arg(long, value_name = "URL", env = "CHAINWARD_NPM_REGISTRY")]
+    pub registry: Option<String>,
+    /// Concurrent registry requests.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub concurrency: usize,
+    /// The trusted root (Sigstore `trusted_root.json`) [default: embedded].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// The registry's signing keys (a `/-/npm/v1/keys` or TUF `keys.json` file) [default: the
+    /// registry's own when online, else the embedded snapshot].
+    #[arg(long, value_name = "FILE")]
+    pub registry_keys: Option<PathBuf>,
+}
+
+/// `chainward provenance SUBCOMMAND`.
+#[derive(Debug, Subcommand)]
+pub enum ProvenanceCommand {
+    /// Pin (or re-pin) the build identity of a package to the one that built this version.
+    Pin(ProvenancePinArgs),
+}
+
+/// `chainward provenance pin`.
+#[derive(Debug, Args)]
+pub struct ProvenancePinArgs {
+    /// The version whose verified identity becomes the pin (`pkg:npm/NAME@VERSION`).
+    #[arg(value_name = "PURL")]
+    pub purl: String,
+    /// The registry options.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Where pins are kept.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Where the packages come from: lockfiles and installed trees, or SBOMs.
@@ -123,6 +227,16 @@ pub struct ScanArgs {
     /// Where installed and cached packages are.
     #[command(flatten)]
     pub integrity: IntegrityArgs,
+    /// Registry signatures and provenance, from the registry cache that `chainward
+    /// provenance` fills (scan itself never asks the registry).
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Skip the signature and provenance checks.
+    #[arg(long)]
+    pub no_provenance: bool,
+    /// Where provenance pins are kept (used when the database exists).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// Skip the integrity checks (installed and cached bytes, lockfile origins).
     #[arg(long)]
     pub no_integrity: bool,

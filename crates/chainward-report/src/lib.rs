@@ -62,8 +62,45 @@ pub struct ScanReport {
     /// run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<IntegrityInfo>,
+    /// Registry signatures and provenance of each npm package (absent when not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<ProvenanceInfo>,
     /// Counts.
     pub summary: ScanSummary,
+}
+
+/// What `provenance` (or the provenance part of `scan`) checked.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProvenanceInfo {
+    /// The registry the data came from.
+    pub registry: String,
+    /// Whether the registry serves signatures (`false`: a mirror that strips them; nothing
+    /// was reported unsigned because of that).
+    pub signatures_served: bool,
+    /// Where the registry keys came from (`registry`, `embedded`, a file).
+    pub keys: String,
+    /// One row per package version checked.
+    pub packages: Vec<ProvenanceRow>,
+    /// Checks that could not run: never a pass.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// The signature and provenance status of one package version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvenanceRow {
+    /// The package.
+    pub package: PackageRef,
+    /// `verified`, `invalid`, `missing` (the registry signs, this version is not signed),
+    /// `not-served` (the registry serves no signatures) or `unchecked`.
+    pub signature: String,
+    /// `verified`, `invalid`, `missing` (advertised, not fetchable), `none` (no provenance),
+    /// `unknown` (the registry does not say) or `unchecked`.
+    pub provenance: String,
+    /// Who built it, when provenance verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<chainward_types::BuildIdentity>,
+    /// Whether the data came from the on-disk cache without asking the registry.
+    pub from_cache: bool,
 }
 
 /// What `verify` (or the integrity part of `scan`) compared.

@@ -1,10 +1,13 @@
-//! What the store takes and gives: snapshots, the packages in them, and exposure answers.
+//! What the store takes and gives: snapshots, the packages in them, exposure answers, and
+//! provenance pins and observations.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use chainward_types::{Ecosystem, Hash, Inventory, Origin, Package, Scope, normalize_name};
+use chainward_types::{
+    BuildIdentity, Ecosystem, Hash, Inventory, Origin, Package, Scope, normalize_name,
+};
 use serde::{Deserialize, Serialize};
 
 use chainward_types::Timestamp;
@@ -371,4 +374,119 @@ pub struct Exposure {
     /// Every run of snapshots that held it, oldest first; [`crate::Store::snapshots_in`]
     /// lists a run's snapshots.
     pub spans: Vec<Span>,
+}
+
+/// How a provenance pin was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinSource {
+    /// Pinned automatically on the first verified version seen (trust on first use).
+    FirstSeen,
+    /// Pinned by the user (`provenance pin PURL`).
+    User,
+}
+
+impl PinSource {
+    /// The stored and displayed name: `first-seen` or `user`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstSeen => "first-seen",
+            Self::User => "user",
+        }
+    }
+
+    /// From [`Self::as_str`]'s name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "first-seen" => Some(Self::FirstSeen),
+            "user" => Some(Self::User),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PinSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The build identity a package is expected to keep: one per (ecosystem, name). A later
+/// version built from another repository, workflow or trigger is a provenance change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenancePin {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The name, normalised as its ecosystem compares names (the store normalises it on the
+    /// way in).
+    pub name: String,
+    /// The version the identity was taken from.
+    pub version: String,
+    /// The pinned build identity.
+    pub identity: BuildIdentity,
+    /// When it was pinned.
+    pub pinned_at: Timestamp,
+    /// How it was pinned.
+    pub how: PinSource,
+}
+
+/// What a provenance check of one version found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvenanceState {
+    /// A provenance attestation was found and verified; the observation has its identity.
+    Verified,
+    /// The version has no provenance attestation.
+    Absent,
+    /// An attestation was found but did not verify.
+    Invalid,
+}
+
+impl ProvenanceState {
+    /// The stored and displayed name: `verified`, `absent` or `invalid`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Absent => "absent",
+            Self::Invalid => "invalid",
+        }
+    }
+
+    /// From [`Self::as_str`]'s name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "verified" => Some(Self::Verified),
+            "absent" => Some(Self::Absent),
+            "invalid" => Some(Self::Invalid),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ProvenanceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What provenance checks of one version found: one per (ecosystem, name, version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenanceObservation {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The name, normalised as its ecosystem compares names (the store normalises it on the
+    /// way in).
+    pub name: String,
+    /// The version.
+    pub version: String,
+    /// What the latest check found.
+    pub status: ProvenanceState,
+    /// The verified build identity: `Some` exactly when `status` is
+    /// [`ProvenanceState::Verified`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<BuildIdentity>,
+    /// When the version was first checked; the store keeps the first one it was given.
+    pub first_seen: Timestamp,
+    /// When it was last checked. Not before `first_seen`.
+    pub last_seen: Timestamp,
 }

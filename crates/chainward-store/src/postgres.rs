@@ -12,9 +12,11 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::error::{Location, StoreError};
 use crate::model::{
-    BranchFilter, Exposure, NewSnapshot, PackageKey, PackageRecord, Recorded, SnapshotId,
-    SnapshotInfo, SnapshotQuery, SnapshotRef, Span, StreamInfo,
+    BranchFilter, Exposure, NewSnapshot, PackageKey, PackageRecord, ProvenanceObservation,
+    ProvenancePin, Recorded, SnapshotId, SnapshotInfo, SnapshotQuery, SnapshotRef, Span,
+    StreamInfo,
 };
+use crate::provenance;
 use crate::record::{
     self, ExposureRow, OrderKey, Prepared, RecordTx, SpanChanges, SpanRow, branch_from_db,
 };
@@ -23,7 +25,14 @@ use crate::{SCHEMA_VERSION, Store};
 use chainward_types::Timestamp;
 
 /// Forward-only migrations; migration `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_initial.sql"),
+    include_str!("../migrations/postgres/0002_provenance.sql"),
+];
+const _: () = assert!(
+    MIGRATIONS.len() == SCHEMA_VERSION as usize,
+    "one migration per schema version"
+);
 
 /// How often a record is retried after a deadlock or serialization failure.
 const RETRIES: usize = 5;
@@ -245,11 +254,27 @@ impl PostgresStore {
             .map_err(pg(&self.location, context))
     }
 
-    fn record_once(
+    /// Runs `f` in one transaction, after checking that no newer chainward has migrated the
+    /// schema meanwhile (a newer schema is never written), and commits; tries again after a
+    /// deadlock or serialization failure. Errors say they happened while doing `outer`.
+    fn write<T>(
         &mut self,
-        snapshot: &NewSnapshot,
-        prepared: &[Prepared],
-    ) -> Result<Recorded, StoreError> {
+        outer: &str,
+        mut f: impl FnMut(&mut PgTx<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self.write_once(&mut f) {
+                Err(e) if attempt + 1 < RETRIES && is_retryable(&e) => attempt += 1,
+                other => return other.map_err(|e| e.within(outer)),
+            }
+        }
+    }
+
+    fn write_once<T>(
+        &mut self,
+        f: &mut impl FnMut(&mut PgTx<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let Self {
             client,
             statements,
@@ -263,14 +288,11 @@ impl PostgresStore {
         if version > SCHEMA_VERSION {
             return Err(too_new(location, version));
         }
-        let recorded = {
-            let mut rtx = PgTx {
-                tx: &mut tx,
-                statements,
-                location,
-            };
-            record::record(&mut rtx, snapshot, prepared)?
-        };
+        let out = f(&mut PgTx {
+            tx: &mut tx,
+            statements,
+            location,
+        })?;
         tx.commit().map_err(|source| {
             if is_lost(&source) {
                 StoreError::ConnectionLost {
@@ -287,7 +309,7 @@ impl PostgresStore {
                 }
             }
         })?;
-        Ok(recorded)
+        Ok(out)
     }
 }
 
@@ -719,13 +741,7 @@ impl Store for PostgresStore {
         record::validate(snapshot, &self.location)?;
         let outer = format!("recording a snapshot of project `{}`", snapshot.project);
         let prepared = record::prepare(&snapshot.packages, &self.location)?;
-        let mut attempt = 0;
-        loop {
-            match self.record_once(snapshot, &prepared) {
-                Err(e) if attempt + 1 < RETRIES && is_retryable(&e) => attempt += 1,
-                other => return other.map_err(|e| e.within(&outer)),
-            }
-        }
+        self.write(&outer, |rtx| record::record(rtx, snapshot, &prepared))
     }
 
     fn snapshot(&mut self, id: SnapshotId) -> Result<Option<SnapshotInfo>, StoreError> {
@@ -1068,4 +1084,209 @@ impl Store for PostgresStore {
         )
         .map(drop)
     }
+
+    fn provenance_pin(
+        &mut self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<ProvenancePin>, StoreError> {
+        let name = normalize_name(ecosystem, name);
+        let context = format!("reading the provenance pin of {ecosystem} package `{name}`");
+        let rows = self.query(PIN_SELECT, &[&ecosystem.as_str(), &name], &context)?;
+        decode_pin(rows.first(), &self.location, ecosystem, &name, &context)
+    }
+
+    fn pin_provenance_if_absent(
+        &mut self,
+        pin: &ProvenancePin,
+    ) -> Result<ProvenancePin, StoreError> {
+        let p = provenance::prepare_pin(pin, &self.location)?;
+        let outer = format!(
+            "pinning the provenance of {} package `{}`",
+            p.pin.ecosystem, p.pin.name
+        );
+        self.write(&outer, |t| {
+            // A conflicting insert waits for the other transaction, so when this one inserts
+            // nothing, the pin in force is committed; the next statement (a new snapshot,
+            // under READ COMMITTED) sees it. Pins are never deleted.
+            let inserted = t.execute(
+                "INSERT INTO provenance_pin (ecosystem, name, version, identity, pinned_at, how)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ecosystem, name) DO NOTHING",
+                &pin_params(&p),
+                "adding the pin",
+            )?;
+            if inserted == 1 {
+                return Ok(p.pin.clone());
+            }
+            let context = "reading the pin in force";
+            let rows = t.query(
+                PIN_SELECT,
+                &[&p.pin.ecosystem.as_str(), &p.pin.name],
+                context,
+            )?;
+            decode_pin(
+                rows.first(),
+                t.location,
+                p.pin.ecosystem,
+                &p.pin.name,
+                context,
+            )?
+            .ok_or_else(|| corrupt(t.location, context, "the pin vanished".to_owned()))
+        })
+    }
+
+    fn set_provenance_pin(&mut self, pin: &ProvenancePin) -> Result<(), StoreError> {
+        let p = provenance::prepare_pin(pin, &self.location)?;
+        let outer = format!(
+            "pinning the provenance of {} package `{}`",
+            p.pin.ecosystem, p.pin.name
+        );
+        self.write(&outer, |t| {
+            t.execute(
+                "INSERT INTO provenance_pin (ecosystem, name, version, identity, pinned_at, how)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (ecosystem, name) DO UPDATE SET version = excluded.version,
+                     identity = excluded.identity, pinned_at = excluded.pinned_at,
+                     how = excluded.how",
+                &pin_params(&p),
+                "replacing the pin",
+            )
+            .map(drop)
+        })
+    }
+
+    fn observe_provenance(
+        &mut self,
+        observations: &[ProvenanceObservation],
+    ) -> Result<(), StoreError> {
+        let rows = provenance::prepare_observations(observations, &self.location)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ecosystems: Vec<&str> = rows.iter().map(|r| r.ecosystem.as_str()).collect();
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let versions: Vec<&str> = rows.iter().map(|r| r.version.as_str()).collect();
+        let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+        let identities: Vec<Option<&str>> = rows.iter().map(|r| r.identity.as_deref()).collect();
+        let first_seen: Vec<i64> = rows.iter().map(|r| r.first_seen).collect();
+        let last_seen: Vec<i64> = rows.iter().map(|r| r.last_seen).collect();
+        self.write("recording provenance observations", |t| {
+            // One row per key (prepare_observations merged duplicates), inserted in key
+            // order: concurrent observers lock shared rows in the same order.
+            t.execute(
+                "INSERT INTO provenance_observation
+                     (ecosystem, name, version, status, identity, first_seen, last_seen)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                      $5::text[], $6::bigint[], $7::bigint[])
+                 ORDER BY 1, 2, 3
+                 ON CONFLICT (ecosystem, name, version) DO UPDATE SET
+                     status = excluded.status, identity = excluded.identity,
+                     last_seen = excluded.last_seen",
+                &[
+                    &ecosystems,
+                    &names,
+                    &versions,
+                    &statuses,
+                    &identities,
+                    &first_seen,
+                    &last_seen,
+                ],
+                "adding observations",
+            )
+            .map(drop)
+        })
+    }
+
+    fn provenance_observations(
+        &mut self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<ProvenanceObservation>, StoreError> {
+        let name = normalize_name(ecosystem, name);
+        let context =
+            format!("reading the provenance observations of {ecosystem} package `{name}`");
+        let rows = self.query(
+            "SELECT version, status, identity, first_seen, last_seen
+             FROM provenance_observation WHERE ecosystem = $1 AND name = $2",
+            &[&ecosystem.as_str(), &name],
+            &context,
+        )?;
+        let l = &self.location;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let (version, status, identity, first_seen, last_seen) =
+                (|| -> Result<_, postgres::Error> {
+                    Ok((
+                        r.try_get::<_, String>(0)?,
+                        r.try_get::<_, &str>(1)?,
+                        r.try_get::<_, Option<&str>>(2)?,
+                        r.try_get::<_, i64>(3)?,
+                        r.try_get::<_, i64>(4)?,
+                    ))
+                })()
+                .map_err(pg(l, &context))?;
+            out.push(
+                provenance::decode_observation(
+                    ecosystem,
+                    name.clone(),
+                    version,
+                    status,
+                    identity,
+                    first_seen,
+                    last_seen,
+                )
+                .map_err(|m| corrupt(l, &context, m))?,
+            );
+        }
+        provenance::sort_observations(&mut out);
+        Ok(out)
+    }
+}
+
+/// Reads a pin's `version, identity, pinned_at, how` by `$1` ecosystem and `$2` name.
+const PIN_SELECT: &str = "SELECT version, identity, pinned_at, how FROM provenance_pin
+                          WHERE ecosystem = $1 AND name = $2";
+
+/// The parameters `$1` to `$6` of a pin: ecosystem, name, version, identity, pinned_at, how.
+fn pin_params(p: &provenance::PreparedPin) -> [&(dyn ToSql + Sync); 6] {
+    [
+        &p.ecosystem,
+        &p.pin.name,
+        &p.pin.version,
+        &p.identity,
+        &p.pinned_at,
+        &p.how,
+    ]
+}
+
+/// The pin of a row read by [`PIN_SELECT`], if any.
+fn decode_pin(
+    row: Option<&Row>,
+    l: &Location,
+    ecosystem: Ecosystem,
+    name: &str,
+    context: &str,
+) -> Result<Option<ProvenancePin>, StoreError> {
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let (version, identity, pinned_at, how) = (|| -> Result<_, postgres::Error> {
+        Ok((
+            r.try_get::<_, String>(0)?,
+            r.try_get::<_, &str>(1)?,
+            r.try_get::<_, i64>(2)?,
+            r.try_get::<_, &str>(3)?,
+        ))
+    })()
+    .map_err(pg(l, context))?;
+    provenance::decode_pin(
+        ecosystem,
+        name.to_owned(),
+        version,
+        identity,
+        pinned_at,
+        how,
+    )
+    .map(Some)
+    .map_err(|m| corrupt(l, context, m))
 }

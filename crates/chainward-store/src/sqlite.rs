@@ -8,9 +8,11 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 
 use crate::error::{Location, StoreError};
 use crate::model::{
-    BranchFilter, Exposure, NewSnapshot, PackageKey, PackageRecord, Recorded, SnapshotId,
-    SnapshotInfo, SnapshotQuery, SnapshotRef, Span, StreamInfo,
+    BranchFilter, Exposure, NewSnapshot, PackageKey, PackageRecord, ProvenanceObservation,
+    ProvenancePin, Recorded, SnapshotId, SnapshotInfo, SnapshotQuery, SnapshotRef, Span,
+    StreamInfo,
 };
+use crate::provenance;
 use crate::record::{
     self, ExposureRow, OrderKey, Prepared, RecordTx, SpanChanges, SpanRow, branch_from_db,
 };
@@ -18,7 +20,14 @@ use crate::{SCHEMA_VERSION, Store};
 use chainward_types::Timestamp;
 
 /// Forward-only migrations; migration `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/sqlite/0002_provenance.sql"),
+];
+const _: () = assert!(
+    MIGRATIONS.len() == SCHEMA_VERSION as usize,
+    "one migration per schema version"
+);
 
 /// How long a writer waits for another process's write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -154,6 +163,31 @@ impl SqliteStore {
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&l, context))
+    }
+
+    /// Runs `f` in one write transaction, after checking that no newer chainward has
+    /// migrated the file meanwhile (a newer schema is never written), and commits. Errors
+    /// say they happened while doing `outer`.
+    fn write<T>(
+        &mut self,
+        outer: &str,
+        f: impl FnOnce(&Transaction<'_>, &Location) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let location = self.location.clone();
+        let tx = self
+            .write_tx("starting the transaction")
+            .map_err(|e| e.within(outer))?;
+        let version: u32 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql(&location, "reading the schema version"))?;
+        if version > SCHEMA_VERSION {
+            return Err(too_new(&location, version));
+        }
+        let out = f(&tx, &location).map_err(|e| e.within(outer))?;
+        tx.commit()
+            .map_err(sql(&location, "committing"))
+            .map_err(|e| e.within(outer))?;
+        Ok(out)
     }
 
     fn one_snapshot(
@@ -481,28 +515,9 @@ impl Store for SqliteStore {
         record::validate(snapshot, &self.location)?;
         let outer = format!("recording a snapshot of project `{}`", snapshot.project);
         let prepared = record::prepare(&snapshot.packages, &self.location)?;
-        let location = self.location.clone();
-        let tx = self
-            .write_tx("starting the transaction")
-            .map_err(|e| e.within(&outer))?;
-        // Another process may have migrated the file meanwhile; never write a newer schema.
-        let version: u32 = tx
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(sql(&location, "reading the schema version"))?;
-        if version > SCHEMA_VERSION {
-            return Err(too_new(&location, version));
-        }
-        let recorded = {
-            let mut rtx = SqliteTx {
-                tx: &tx,
-                location: &location,
-            };
-            record::record(&mut rtx, snapshot, &prepared).map_err(|e| e.within(&outer))?
-        };
-        tx.commit()
-            .map_err(sql(&location, "committing"))
-            .map_err(|e| e.within(&outer))?;
-        Ok(recorded)
+        self.write(&outer, |tx, location| {
+            record::record(&mut SqliteTx { tx, location }, snapshot, &prepared)
+        })
     }
 
     fn snapshot(&mut self, id: SnapshotId) -> Result<Option<SnapshotInfo>, StoreError> {
@@ -811,4 +826,196 @@ impl Store for SqliteStore {
         .map_err(sql(&l, &context))?;
         tx.commit().map_err(sql(&l, &context))
     }
+
+    fn provenance_pin(
+        &mut self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<ProvenancePin>, StoreError> {
+        let name = normalize_name(ecosystem, name);
+        let context = format!("reading the provenance pin of {ecosystem} package `{name}`");
+        read_pin(&self.conn, &self.location, ecosystem, &name, &context)
+    }
+
+    fn pin_provenance_if_absent(
+        &mut self,
+        pin: &ProvenancePin,
+    ) -> Result<ProvenancePin, StoreError> {
+        let p = provenance::prepare_pin(pin, &self.location)?;
+        let outer = format!(
+            "pinning the provenance of {} package `{}`",
+            p.pin.ecosystem, p.pin.name
+        );
+        self.write(&outer, |tx, l| {
+            // BEGIN IMMEDIATE holds the write lock: no one pins between insert and read.
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO provenance_pin (ecosystem, name, version, identity, pinned_at, how)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ecosystem, name) DO NOTHING",
+                )
+                .and_then(|mut s| s.execute(pin_params(&p)))
+                .map_err(sql(l, "adding the pin"))?;
+            if inserted == 1 {
+                return Ok(p.pin.clone());
+            }
+            read_pin(
+                tx,
+                l,
+                p.pin.ecosystem,
+                &p.pin.name,
+                "reading the pin in force",
+            )?
+            .ok_or_else(|| corrupt(l, "reading the pin in force", "the pin vanished".to_owned()))
+        })
+    }
+
+    fn set_provenance_pin(&mut self, pin: &ProvenancePin) -> Result<(), StoreError> {
+        let p = provenance::prepare_pin(pin, &self.location)?;
+        let outer = format!(
+            "pinning the provenance of {} package `{}`",
+            p.pin.ecosystem, p.pin.name
+        );
+        self.write(&outer, |tx, l| {
+            tx.prepare_cached(
+                "INSERT INTO provenance_pin (ecosystem, name, version, identity, pinned_at, how)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (ecosystem, name) DO UPDATE SET version = excluded.version,
+                     identity = excluded.identity, pinned_at = excluded.pinned_at,
+                     how = excluded.how",
+            )
+            .and_then(|mut s| s.execute(pin_params(&p)))
+            .map(drop)
+            .map_err(sql(l, "replacing the pin"))
+        })
+    }
+
+    fn observe_provenance(
+        &mut self,
+        observations: &[ProvenanceObservation],
+    ) -> Result<(), StoreError> {
+        let rows = provenance::prepare_observations(observations, &self.location)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write("recording provenance observations", |tx, l| {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO provenance_observation
+                         (ecosystem, name, version, status, identity, first_seen, last_seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (ecosystem, name, version) DO UPDATE SET
+                         status = excluded.status, identity = excluded.identity,
+                         last_seen = excluded.last_seen",
+                )
+                .map_err(sql(l, "adding observations"))?;
+            for r in &rows {
+                upsert
+                    .execute(params![
+                        r.ecosystem.as_str(),
+                        r.name,
+                        r.version,
+                        r.status.as_str(),
+                        r.identity,
+                        r.first_seen,
+                        r.last_seen
+                    ])
+                    .map_err(sql(
+                        l,
+                        &format!(
+                            "adding the observation of {} package `{}`@{}",
+                            r.ecosystem, r.name, r.version
+                        ),
+                    ))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn provenance_observations(
+        &mut self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<ProvenanceObservation>, StoreError> {
+        let name = normalize_name(ecosystem, name);
+        let context =
+            format!("reading the provenance observations of {ecosystem} package `{name}`");
+        let l = &self.location;
+        type Raw = (String, String, Option<String>, i64, i64);
+        let raw: Vec<Raw> = self
+            .conn
+            .prepare_cached(
+                "SELECT version, status, identity, first_seen, last_seen
+                 FROM provenance_observation WHERE ecosystem = ?1 AND name = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![ecosystem.as_str(), name], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(sql(l, &context))?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (version, status, identity, first_seen, last_seen) in raw {
+            out.push(
+                provenance::decode_observation(
+                    ecosystem,
+                    name.clone(),
+                    version,
+                    &status,
+                    identity.as_deref(),
+                    first_seen,
+                    last_seen,
+                )
+                .map_err(|m| corrupt(l, &context, m))?,
+            );
+        }
+        provenance::sort_observations(&mut out);
+        Ok(out)
+    }
+}
+
+/// The parameters `?1` to `?6` of a pin: ecosystem, name, version, identity, pinned_at, how.
+fn pin_params(p: &provenance::PreparedPin) -> impl rusqlite::Params + '_ {
+    (
+        p.ecosystem,
+        p.pin.name.as_str(),
+        p.pin.version.as_str(),
+        p.identity.as_str(),
+        p.pinned_at,
+        p.how,
+    )
+}
+
+/// The pin of (ecosystem, normalised name), on a connection or in a transaction.
+fn read_pin(
+    conn: &Connection,
+    l: &Location,
+    ecosystem: Ecosystem,
+    name: &str,
+    context: &str,
+) -> Result<Option<ProvenancePin>, StoreError> {
+    let raw: Option<(String, String, i64, String)> = conn
+        .prepare_cached(
+            "SELECT version, identity, pinned_at, how FROM provenance_pin
+             WHERE ecosystem = ?1 AND name = ?2",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![ecosystem.as_str(), name], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+        })
+        .map_err(sql(l, context))?;
+    raw.map(|(version, identity, pinned_at, how)| {
+        provenance::decode_pin(
+            ecosystem,
+            name.to_owned(),
+            version,
+            &identity,
+            pinned_at,
+            &how,
+        )
+        .map_err(|m| corrupt(l, context, m))
+    })
+    .transpose()
 }

@@ -123,11 +123,21 @@ pub enum FindingCode {
     RepublishedOrTampered,
     /// Between two snapshots of a project, a package's origin moved: from a registry to git or a URL, to another registry host, or to another repository (`drift`).
     OriginChanged,
+    /// The npm registry signature over `name@version:integrity` does not verify with the registry key it names, the key is unknown, or the key had expired when the version was published. Always critical.
+    SignatureInvalid,
+    /// A provenance or publish attestation (a Sigstore bundle) fails cryptographic verification, or its subject is not this package and tarball. Always critical.
+    AttestationInvalid,
+    /// The registry advertises attestations for this version that cannot be fetched or are not there.
+    AttestationMissing,
+    /// This version has no verified provenance while an earlier version of the package had it.
+    ProvenanceDowngrade,
+    /// This version was built from another repository, workflow file or kind of trigger than the identity pinned for the package.
+    ProvenanceIdentityChanged,
 }
 
 impl FindingCode {
     /// Every code, for documentation and uniqueness tests.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 25] = [
         Self::KnownMalicious,
         Self::KnownVulnerability,
         Self::Unmaintained,
@@ -148,6 +158,11 @@ impl FindingCode {
         Self::UnpinnedGit,
         Self::RepublishedOrTampered,
         Self::OriginChanged,
+        Self::SignatureInvalid,
+        Self::AttestationInvalid,
+        Self::AttestationMissing,
+        Self::ProvenanceDowngrade,
+        Self::ProvenanceIdentityChanged,
     ];
 
     /// The kebab-case id.
@@ -173,6 +188,11 @@ impl FindingCode {
             Self::UnpinnedGit => "unpinned-git",
             Self::RepublishedOrTampered => "republished-or-tampered",
             Self::OriginChanged => "origin-changed",
+            Self::SignatureInvalid => "signature-invalid",
+            Self::AttestationInvalid => "attestation-invalid",
+            Self::AttestationMissing => "attestation-missing",
+            Self::ProvenanceDowngrade => "provenance-downgrade",
+            Self::ProvenanceIdentityChanged => "provenance-identity-changed",
         }
     }
 
@@ -183,7 +203,12 @@ impl FindingCode {
             Self::KnownMalicious => Severity::Critical,
             Self::KnownVulnerability => Severity::High,
             Self::Unmaintained | Self::Unsound | Self::AdvisoryNotice => Severity::None,
-            Self::IntegrityMismatch | Self::RepublishedOrTampered => Severity::Critical,
+            Self::IntegrityMismatch
+            | Self::RepublishedOrTampered
+            | Self::SignatureInvalid
+            | Self::AttestationInvalid => Severity::Critical,
+            Self::ProvenanceIdentityChanged => Severity::High,
+            Self::ProvenanceDowngrade | Self::AttestationMissing => Severity::Medium,
             Self::FileModified
             | Self::FileAdded
             | Self::UnsafeArchiveEntry
@@ -255,6 +280,21 @@ impl FindingCode {
             }
             Self::OriginChanged => {
                 "A package now comes from somewhere else than in an earlier snapshot (a registry to git or a URL, another registry host, another repository)."
+            }
+            Self::SignatureInvalid => {
+                "The npm registry signature over name@version:integrity does not verify with the registry key it names, the key is unknown, or the key had expired when the version was published."
+            }
+            Self::AttestationInvalid => {
+                "A provenance or publish attestation (a Sigstore bundle) fails cryptographic verification, or its subject is not this package and tarball."
+            }
+            Self::AttestationMissing => {
+                "The registry advertises attestations for this version that cannot be fetched or are not there."
+            }
+            Self::ProvenanceDowngrade => {
+                "This version has no verified provenance while an earlier version of the package had it: the release may not have come from the usual pipeline."
+            }
+            Self::ProvenanceIdentityChanged => {
+                "This version was built from another repository, workflow file or kind of trigger than the identity pinned for the package."
             }
         }
     }

@@ -20,6 +20,7 @@ mod hash;
 mod inventory;
 mod line_index;
 mod model;
+pub mod provenance;
 pub mod purl;
 mod time;
 
@@ -29,4 +30,5 @@ pub use hash::{Hash, HashAlgorithm};
 pub use inventory::{Inventory, InventoryBuilder, Source, SourceStatus};
 pub use line_index::LineIndex;
 pub use model::{Ecosystem, Edge, Location, Lockfile, Origin, Package, Scope, normalize_name};
+pub use provenance::{BuildIdentity, IdentityField};
 pub use time::{Timestamp, TimestampError};

@@ -314,6 +314,51 @@ impl Reporter<crate::ScanReport> for Table {
                 }
             }
         }
+        if let Some(p) = &r.provenance {
+            let count = |field: fn(&crate::ProvenanceRow) -> &str, value: &str| {
+                p.packages.iter().filter(|row| field(row) == value).count()
+            };
+            writeln!(
+                w,
+                "Provenance: {} npm packages from {}; signatures {} verified{}; provenance {} verified, {} without",
+                p.packages.len(),
+                p.registry,
+                count(|r| &r.signature, "verified"),
+                if p.signatures_served {
+                    String::new()
+                } else {
+                    " (THE REGISTRY SERVES NO SIGNATURES: not checked)".to_owned()
+                },
+                count(|r| &r.provenance, "verified"),
+                count(|r| &r.provenance, "none"),
+            )?;
+            let built: Vec<&crate::ProvenanceRow> = p
+                .packages
+                .iter()
+                .filter(|row| row.identity.is_some())
+                .collect();
+            if !built.is_empty() {
+                let mut grid = self.grid(&["PACKAGE", "SIGNATURE", "BUILT FROM", "BUILDER"]);
+                for row in built {
+                    let identity = row.identity.as_ref();
+                    grid.add_row(vec![
+                        format!("{}@{}", row.package.name, row.package.version),
+                        row.signature.clone(),
+                        identity
+                            .map(chainward_types::BuildIdentity::summary)
+                            .unwrap_or_default(),
+                        identity.and_then(|i| i.builder.clone()).unwrap_or_default(),
+                    ]);
+                }
+                writeln!(w, "{grid}")?;
+            }
+            if !p.unchecked.is_empty() {
+                writeln!(w, "{} provenance checks could not run:", p.unchecked.len())?;
+                for u in &p.unchecked {
+                    writeln!(w, "  ! {}: {}", u.path, u.message)?;
+                }
+            }
+        }
         if let Some(db) = &r.database {
             writeln!(
                 w,

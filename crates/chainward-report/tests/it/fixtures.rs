@@ -136,6 +136,7 @@ pub(crate) fn scan_report() -> ScanReport {
             stale: false,
         }),
         integrity: None,
+        provenance: None,
         summary: ScanSummary {
             packages: 480,
             ..ScanSummary::default()

@@ -7,7 +7,11 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chainward_store::{SCHEMA_VERSION, SnapshotQuery, Store, StoreError, StoreUrl};
+use chainward_store::{
+    PinSource, ProvenanceObservation, ProvenancePin, ProvenanceState, SCHEMA_VERSION,
+    SnapshotQuery, Store, StoreError, StoreUrl,
+};
+use chainward_types::{BuildIdentity, Ecosystem};
 
 use crate::util::{generation, normalized, snap, t};
 use crate::{Backend, TestDb};
@@ -229,6 +233,33 @@ pub fn newer_schema_is_refused(db: &TestDb) {
     let e = early.record(&snap("p", None, t(1), vec![])).unwrap_err();
     assert!(e.to_string().contains(&want), "{e}");
     assert_eq!(db.count("snapshot"), 1);
+    let pin = ProvenancePin {
+        ecosystem: Ecosystem::Npm,
+        name: "left-pad".into(),
+        version: "1.0.0".into(),
+        identity: BuildIdentity::default(),
+        pinned_at: t(2),
+        how: PinSource::User,
+    };
+    let seen = ProvenanceObservation {
+        ecosystem: Ecosystem::Npm,
+        name: "left-pad".into(),
+        version: "1.0.0".into(),
+        status: ProvenanceState::Absent,
+        identity: None,
+        first_seen: t(2),
+        last_seen: t(2),
+    };
+    for e in [
+        early.pin_provenance_if_absent(&pin).map(drop).unwrap_err(),
+        early.set_provenance_pin(&pin).unwrap_err(),
+        early.observe_provenance(&[seen]).unwrap_err(),
+    ] {
+        assert!(matches!(e, StoreError::TooNew { .. }), "{e:?}");
+    }
+    assert_eq!(db.count("provenance_pin"), 0);
+    assert_eq!(db.count("provenance_observation"), 0);
+    assert_eq!(db.stored_schema_version(), newer, "left as it was");
 }
 
 /// PostgreSQL only: the server ends the connection in the middle of a record.

@@ -19,7 +19,9 @@ use chainward_store::{Store, StoreUrl};
 
 mod conformance;
 mod faults;
+mod migration;
 mod model;
+mod provenance;
 mod util;
 
 /// The variable naming the PostgreSQL server for the PostgreSQL half.
@@ -110,6 +112,14 @@ impl TestDb {
         self.backend
     }
 
+    /// Another fresh, empty database on the same backend (PostgreSQL: the same server).
+    pub fn another(&self, test: &str) -> Self {
+        match self.backend {
+            Backend::Sqlite => Self::sqlite(),
+            Backend::Postgres => Self::postgres(test).unwrap(),
+        }
+    }
+
     /// A new connection to the test database.
     pub fn open(&self) -> Box<dyn Store> {
         chainward_store::open(&self.url).unwrap()
@@ -173,6 +183,98 @@ impl TestDb {
             Backend::Postgres => self.execute(&format!(
                 "UPDATE meta SET value = '{version}' WHERE key = 'schema_version'"
             )),
+        }
+    }
+
+    /// Creates a version-1 database as chainward 0.1 did, by hand: the schema of
+    /// `migrations/*/0001_initial.sql` and the version number, no rows.
+    pub fn create_version_1(&self) {
+        match self.backend {
+            Backend::Sqlite => {
+                let StoreUrl::Sqlite(path) = &self.url else {
+                    unreachable!()
+                };
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.execute_batch(include_str!("../../migrations/sqlite/0001_initial.sql"))
+                    .unwrap();
+                conn.pragma_update(None, "user_version", 1).unwrap();
+            }
+            Backend::Postgres => {
+                self.execute(concat!(
+                    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n",
+                    include_str!("../../migrations/postgres/0001_initial.sql"),
+                    "\nINSERT INTO meta (key, value) VALUES ('schema_version', '1');"
+                ));
+            }
+        }
+    }
+
+    /// The stored schema version, read directly (no migration).
+    pub fn stored_schema_version(&self) -> u32 {
+        match self.backend {
+            Backend::Sqlite => {
+                let StoreUrl::Sqlite(path) = &self.url else {
+                    unreachable!()
+                };
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .pragma_query_value(None, "user_version", |r| r.get(0))
+                    .unwrap()
+            }
+            Backend::Postgres => {
+                let v: String = self
+                    .admin()
+                    .query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])
+                    .unwrap()
+                    .get(0);
+                v.parse().unwrap()
+            }
+        }
+    }
+
+    /// The database's schema, as sorted lines (tables, columns, indexes, constraints),
+    /// comparable between two databases of one backend.
+    pub fn schema(&self) -> Vec<String> {
+        match self.backend {
+            Backend::Sqlite => {
+                let StoreUrl::Sqlite(path) = &self.url else {
+                    unreachable!()
+                };
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut s = conn
+                    .prepare(
+                        "SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || \
+                         coalesce(sql, '') FROM sqlite_master ORDER BY type, name",
+                    )
+                    .unwrap();
+                s.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Backend::Postgres => {
+                let mut c = self.admin();
+                let mut out: Vec<String> = Vec::new();
+                for q in [
+                    "SELECT 'column ' || table_name || '.' || column_name || ' ' || \
+                     ordinal_position || ' ' || data_type || ' ' || is_nullable || ' ' || \
+                     is_identity || ' ' || coalesce(column_default, '') \
+                     FROM information_schema.columns WHERE table_schema = current_schema()",
+                    "SELECT 'index ' || indexname || ': ' || \
+                     replace(indexdef, current_schema() || '.', '') \
+                     FROM pg_indexes WHERE schemaname = current_schema()",
+                    "SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ': ' || \
+                     pg_get_constraintdef(oid) FROM pg_constraint \
+                     WHERE connamespace = current_schema()::regnamespace",
+                ] {
+                    for r in c.query(q, &[]).unwrap() {
+                        out.push(r.get(0));
+                    }
+                }
+                out.sort();
+                out
+            }
         }
     }
 }

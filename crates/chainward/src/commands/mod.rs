@@ -11,10 +11,12 @@ mod drift;
 mod exposure;
 mod history;
 mod inventory;
+mod provenance;
 mod record;
 mod sbom;
 mod scan;
 mod verify;
+mod verify_bundle;
 
 pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     match cli.command {
@@ -27,6 +29,8 @@ pub(crate) fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Exposure(args) => exposure::run(&cli.global, &args, printer),
         Command::Drift(args) => drift::run(&cli.global, &args, printer),
         Command::History(cmd) => history::run(&cli.global, &cmd, printer),
+        Command::Provenance(args) => provenance::run(&cli.global, &args, printer),
+        Command::VerifyBundle(args) => verify_bundle::run(&cli.global, &args, printer),
     }
 }
 

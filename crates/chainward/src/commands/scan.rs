@@ -46,6 +46,55 @@ fn open_database(
     Ok((db, status, keys))
 }
 
+/// The signature and provenance checks of the inventory's npm packages, from the registry
+/// cache only (`chainward provenance` fills it): scan never asks the registry. Pins are
+/// compared when a history database exists.
+fn provenance_from_cache(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    inventory: &chainward_types::Inventory,
+    printer: &Printer,
+) -> anyhow::Result<Option<super::provenance::Checked>> {
+    let targets = super::provenance::targets_of(inventory);
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let checker = super::provenance::Checker::new(global, &args.registry, true)?;
+    let url = super::history::store_url(global, &args.database)?;
+    let exists = match &url {
+        chainward_store::StoreUrl::Sqlite(path) => path.is_file(),
+        _ => true,
+    };
+    let mut store = if exists {
+        Some(chainward_store::open(&url)?)
+    } else {
+        None
+    };
+    let checked = super::provenance::check(
+        &checker,
+        &targets,
+        store
+            .as_mut()
+            .map(|s| s.as_mut() as &mut dyn chainward_store::Store),
+        printer,
+    )?;
+    if checked.not_cached == targets.len() {
+        printer.note(&format!(
+            "signatures and provenance of {} npm packages not checked: no cached registry data (run `chainward provenance`)",
+            targets.len()
+        ));
+        return Ok(None);
+    }
+    if checked.not_cached > 0 {
+        printer.note(&format!(
+            "signatures and provenance of {} of {} npm packages not checked: no cached registry data (run `chainward provenance`)",
+            checked.not_cached,
+            targets.len()
+        ));
+    }
+    Ok(Some(checked))
+}
+
 pub(crate) fn run(
     global: &GlobalArgs,
     args: &ScanArgs,
@@ -80,6 +129,14 @@ pub(crate) fn run(
     if let Some(i) = &integrity {
         findings.extend(i.findings.iter().cloned());
     }
+    let provenance = if args.no_provenance {
+        None
+    } else {
+        provenance_from_cache(global, args, &inventory, printer)?
+    };
+    if let Some(p) = &provenance {
+        findings.extend(p.findings.iter().cloned());
+    }
     let mut report = ScanReport {
         schema_version: chainward_report::SCHEMA_VERSION,
         sources: inventory.sources.clone(),
@@ -96,6 +153,7 @@ pub(crate) fn run(
             stale: stale.is_some(),
         }),
         integrity: integrity.as_ref().map(super::verify::info),
+        provenance: provenance.map(|p| p.info),
         summary: ScanSummary {
             packages: inventory.packages.len(),
             ..ScanSummary::default()

@@ -147,6 +147,7 @@ pub(crate) fn run(
         fixes: std::collections::BTreeMap::new(),
         database: None,
         integrity: Some(info(&outcome)),
+        provenance: None,
         summary: ScanSummary {
             packages: inventory.packages.len(),
             ..ScanSummary::default()

@@ -6,6 +6,7 @@ mod help;
 mod history;
 mod inventory;
 mod malicious;
+mod provenance;
 mod sbom;
 mod scan;
 mod verify;
