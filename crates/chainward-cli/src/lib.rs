@@ -132,7 +132,10 @@ pub struct ProvenanceArgs {
     #[arg(value_name = "PATH|PURL")]
     pub targets: Vec<String>,
     /// Read single files as this format whatever their name.
-    #[arg(long = "as", value_name = "KIND")]
+    #[arg(long = "as", value_name = "KIND", value_parser = [
+        "npm-package-lock", "npm-shrinkwrap", "yarn", "pnpm", "bun",
+        "cargo", "requirements", "poetry", "uv", "pipfile",
+    ])]
     pub as_kind: Option<String>,
     /// Exit 0 even when some check could not run (it is still reported).
     #[arg(long)]

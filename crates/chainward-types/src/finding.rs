@@ -207,8 +207,10 @@ impl FindingCode {
             | Self::RepublishedOrTampered
             | Self::SignatureInvalid
             | Self::AttestationInvalid => Severity::Critical,
-            Self::ProvenanceIdentityChanged => Severity::High,
-            Self::ProvenanceDowngrade | Self::AttestationMissing => Severity::Medium,
+            // A release without the provenance its predecessors had is how hijacked publish
+            // tokens show (the nx compromise of 2025): as serious as an identity change.
+            Self::ProvenanceIdentityChanged | Self::ProvenanceDowngrade => Severity::High,
+            Self::AttestationMissing => Severity::Medium,
             Self::FileModified
             | Self::FileAdded
             | Self::UnsafeArchiveEntry

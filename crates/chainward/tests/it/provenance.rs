@@ -597,3 +597,95 @@ fn a_bad_provenance_signature_is_an_invalid_attestation() {
     );
     assert_eq!(r["identity"]["trigger"], "push");
 }
+
+#[test]
+fn scan_reports_provenance_findings_from_the_registry_cache() {
+    let undici = ["7.0.0", "6.19.2"];
+    let mut routes = HashMap::new();
+    routes.insert("/-/npm/v1/keys".to_owned(), (200, v1_keys()));
+    routes.insert(
+        "/undici-types".to_owned(),
+        (200, recorded_packument("undici-types", &undici)),
+    );
+    let registry = Registry::start(routes);
+    let integrity = read_json(&fixtures().join("npm-registry/signatures/undici-types@7.0.0.json"))
+        ["integrity"]
+        .clone();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("package-lock.json"),
+        serde_json::to_vec_pretty(&json!({
+            "name": "app", "lockfileVersion": 3, "requires": true,
+            "packages": {
+                "": { "name": "app", "dependencies": { "undici-types": "7.0.0" } },
+                "node_modules/undici-types": {
+                    "version": "7.0.0",
+                    "resolved": "https://registry.npmjs.org/undici-types/-/undici-types-7.0.0.tgz",
+                    "integrity": integrity
+                }
+            }
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let home = super::demo_home();
+    let scan = |home: &Path| {
+        chainward()
+            .args(["--home", home.to_str().unwrap(), "--format", "json", "scan"])
+            .arg(project.path())
+            .args([
+                "--registry",
+                &registry.url,
+                "--no-integrity",
+                "--fail-on",
+                "medium",
+            ])
+            .output()
+            .unwrap()
+    };
+    // Nothing cached yet: scan never asks the registry, and says what it did not check.
+    let before = registry.hits.load(Ordering::SeqCst);
+    let out = scan(home.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no cached registry data"));
+    assert_eq!(registry.hits.load(Ordering::SeqCst), before);
+    // `provenance` fills the cache; `scan` then reports the downgrade, still offline.
+    let (code, _, stderr) = provenance(
+        home.path(),
+        &registry.url,
+        &[project.path().to_str().unwrap()],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    let before = registry.hits.load(Ordering::SeqCst);
+    let out = scan(home.path());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(registry.hits.load(Ordering::SeqCst), before);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        codes(&report),
+        [(
+            "provenance-downgrade".to_owned(),
+            "undici-types@7.0.0".to_owned()
+        )]
+    );
+    assert!(
+        report["findings"][0]["locations"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("package-lock.json")
+    );
+    assert_eq!(
+        row(&report, "pkg:npm/undici-types@7.0.0")["signature"],
+        "verified"
+    );
+}
