@@ -389,22 +389,31 @@ fn an_attestation_presented_for_another_package_fails() {
     };
     let report = verify_attestations(&body, &other, &verifier, &keys).unwrap();
     assert!(report.failure().is_some(), "{report:?}");
-    // Without the registry's attestation key the publish attestation cannot verify.
-    let report = verify_attestations(
-        &body,
-        &NpmVersion {
-            name: "sigstore",
-            version: "2.3.1",
-            integrity,
-        },
-        &verifier,
-        &RegistryKeys::empty(),
+    // Without the registry's attestation key the publish attestation cannot verify; with no
+    // keys at all it is unchecked, never passed.
+    let package = NpmVersion {
+        name: "sigstore",
+        version: "2.3.1",
+        integrity,
+    };
+    let other_keys = RegistryKeys::from_json(
+        &fs_err::read(
+            fixtures().join("conformance/npm-provenance/keys/npm-v1-keys.other-keyid.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
+    let report = verify_attestations(&body, &package, &verifier, &other_keys).unwrap();
     assert!(
         matches!(&report.publish, PublishOutcome::Invalid(why) if why.contains("no attestation key")),
         "{report:?}"
     );
+    let report = verify_attestations(&body, &package, &verifier, &RegistryKeys::empty()).unwrap();
+    assert!(
+        matches!(&report.publish, PublishOutcome::Unchecked(_)),
+        "{report:?}"
+    );
+    assert_eq!(report.failure(), None);
     assert!(sha512_of_integrity(integrity).is_ok());
 }
 
