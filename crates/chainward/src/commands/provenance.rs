@@ -64,8 +64,23 @@ pub(crate) struct Target {
     purl: String,
     /// The lockfile's integrity, if it pins one.
     integrity: Option<String>,
+    /// The host the lockfile resolves it from, if it records one.
+    host: Option<String>,
     locations: Vec<Location>,
 }
+
+/// `host[:port]` of an http(s) URL.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next().unwrap_or(host);
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Hosts that serve the public npm registry's packages.
+const PUBLIC_NPM_HOSTS: [&str; 2] = ["registry.npmjs.org", "registry.yarnpkg.com"];
 
 /// The npm registry packages of an inventory (git, URL, path and workspace packages have no
 /// registry signature or attestation to check).
@@ -90,6 +105,10 @@ pub(crate) fn targets_of(inventory: &Inventory) -> Vec<Target> {
                     &Origin::Registry { url: None },
                 ),
                 integrity: None,
+                host: match &p.origin {
+                    Origin::Registry { url: Some(url) } => host_of(url),
+                    _ => None,
+                },
                 locations: Vec::new(),
             });
         if entry.integrity.is_none() {
@@ -133,6 +152,7 @@ fn parse_npm_purl(purl: &str) -> anyhow::Result<Target> {
         name,
         version,
         integrity: None,
+        host: None,
         locations: Vec::new(),
     })
 }
@@ -268,6 +288,24 @@ pub(crate) fn check(
     };
     let mut findings = Vec::new();
     let mut not_cached = 0;
+    // Packages resolved from another registry than the one asked (a private registry) are
+    // not looked up under their name elsewhere: that would check someone else's package.
+    let registry_host = host_of(checker.registry.url());
+    let (targets, foreign): (Vec<&Target>, Vec<&Target>) = targets.iter().partition(|t| {
+        t.host
+            .as_deref()
+            .is_none_or(|h| Some(h) == registry_host.as_deref() || PUBLIC_NPM_HOSTS.contains(&h))
+    });
+    for t in foreign {
+        info.unchecked.push(Unchecked {
+            path: t.purl.clone(),
+            message: format!(
+                "resolved from {}, not from {}: pass --registry to check it there",
+                t.host.as_deref().unwrap_or("?"),
+                checker.registry.url()
+            ),
+        });
+    }
     // 1. Packuments.
     let names: Vec<String> = targets
         .iter()
@@ -339,6 +377,7 @@ pub(crate) fn check(
     let now = Timestamp::now();
     let mut observations = Vec::new();
     for target in targets {
+        let target: &Target = target;
         let Some((packument, from_cache)) = packuments.get(target.name.as_str()) else {
             continue;
         };
@@ -804,6 +843,19 @@ fn pin(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            host_of("https://registry.npmjs.org/a/-/a-1.0.0.tgz").as_deref(),
+            Some("registry.npmjs.org")
+        );
+        assert_eq!(
+            host_of("http://user:pw@Npm.Corp.example:8080/x").as_deref(),
+            Some("npm.corp.example:8080")
+        );
+        assert_eq!(host_of("git+ssh://x"), None);
+    }
 
     #[test]
     fn parses_npm_purls() {
