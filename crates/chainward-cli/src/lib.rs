@@ -174,6 +174,20 @@ pub struct RegistryArgs {
 pub enum ProvenanceCommand {
     /// Pin (or re-pin) the build identity of a package to the one that built this version.
     Pin(ProvenancePinArgs),
+    /// Fetch the Sigstore trusted root and the npm registry keys from the Sigstore TUF
+    /// repository (verified from the embedded TUF root), into `trust/` under --home.
+    UpdateTrust(UpdateTrustArgs),
+}
+
+/// `chainward provenance update-trust`.
+#[derive(Debug, Args)]
+pub struct UpdateTrustArgs {
+    /// The TUF repository [default: https://tuf-repo-cdn.sigstore.dev].
+    #[arg(long, value_name = "URL")]
+    pub tuf_url: Option<String>,
+    /// The TUF root to start from, instead of the embedded one (for another repository).
+    #[arg(long, value_name = "FILE")]
+    pub tuf_root: Option<PathBuf>,
 }
 
 /// `chainward provenance pin`.

@@ -13,10 +13,13 @@
 //! - [`trust`]: the embedded trust material snapshot (Sigstore trusted root, npm keys).
 //! - [`registry`]: packuments, attestations and keys from an npm registry, cached on disk with
 //!   ETag revalidation, fetched concurrently.
+//! - [`tuf`]: a TUF client (root rotation, timestamp, snapshot, targets, delegations) that
+//!   updates the trusted root and npm keys from the Sigstore TUF repository, starting from the
+//!   embedded TUF root.
 //!
 //! Invariants: nothing here reports a pass that was not a cryptographic verification; a check
 //! that could not run says so (never "verified", never "unsigned"). No network access happens
-//! outside [`registry`].
+//! outside [`registry`] and [`tuf`].
 //!
 //! Non-goals: signing; PEP 740 and crates.io provenance (later).
 #![warn(missing_docs)]
@@ -26,6 +29,7 @@ pub mod npm;
 pub mod registry;
 pub mod registry_keys;
 pub mod trust;
+pub mod tuf;
 
 pub use bundle::{
     ArtifactInput, BundleVerifier, IdentityRule, Policy, SigstoreVerifier, Verified, VerifyError,

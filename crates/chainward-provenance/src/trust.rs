@@ -1,8 +1,10 @@
 //! The trust material chainward ships: a snapshot of the Sigstore public-good trusted root and
 //! of the npm registry's signing keys, as npm itself ships them (the seeds of `@sigstore/tuf`
-//! in npm 11.19.1). Both can be overridden: the trusted root by a file (`--trusted-root`, or
-//! `trust/trusted_root.json` under chainward's home), the registry keys by the registry's own
-//! `/-/npm/v1/keys` when online (cached for offline use).
+//! in npm 11.19.1), and the Sigstore TUF root ([`crate::tuf::SIGSTORE_TUF_ROOT`]) from which
+//! `chainward provenance update-trust` fetches newer ones into `trust/` under chainward's home.
+//! The trusted root can also be given as a file (`--trusted-root`); the registry keys come from
+//! the registry's own `/-/npm/v1/keys` when online (cached for offline use), else from `trust/`,
+//! else from this snapshot.
 
 /// The Sigstore public-good trusted root (Fulcio CAs, Rekor v1 and v2 logs, CT logs, TSAs).
 pub const TRUSTED_ROOT_JSON: &str = include_str!("../trust/trusted_root.json");

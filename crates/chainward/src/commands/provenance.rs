@@ -33,6 +33,61 @@ use crate::printer::Printer;
 
 /// The public npm registry.
 pub(crate) const NPM_REGISTRY: &str = "https://registry.npmjs.org";
+/// Trust material fetched by `update-trust`, under the home folder.
+const TRUST_DIR: &str = "trust";
+const TRUSTED_ROOT_FILE: &str = "trusted_root.json";
+const KEYS_FILE: &str = "npm-keys.json";
+
+/// `provenance update-trust`: 1. refresh the TUF metadata from the embedded (or given) root
+/// (root rotations, timestamp, snapshot, targets, delegations, each signature-checked),
+/// 2. fetch the trusted root and npm keys targets (length and hashes checked), 3. check both
+/// load, 4. write them under `trust/` atomically.
+fn update_trust(
+    global: &GlobalArgs,
+    args: &chainward_cli::UpdateTrustArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    use chainward_provenance::tuf;
+    if global.offline {
+        anyhow::bail!("update-trust needs the network (--offline was given)");
+    }
+    let home = home_dir(global)?;
+    let url = args.tuf_url.as_deref().unwrap_or(tuf::SIGSTORE_TUF_URL);
+    let root = match &args.tuf_root {
+        Some(path) => fs_err::read(path)?,
+        None => tuf::SIGSTORE_TUF_ROOT.to_vec(),
+    };
+    let mut client = tuf::TufClient::new(url, home.join("tuf"), &root, tuf::HttpFetcher::new())
+        .with_context(|| format!("the TUF repository at {url}"))?;
+    client
+        .refresh(Timestamp::now())
+        .with_context(|| format!("refreshing the TUF metadata of {url}"))?;
+    let trusted_root = client.target(tuf::TRUSTED_ROOT_TARGET)?;
+    let keys = client.target(tuf::NPM_KEYS_TARGET)?;
+    SigstoreVerifier::from_trusted_root_json(&String::from_utf8_lossy(&trusted_root))
+        .context("the trusted root from the TUF repository does not load")?;
+    let parsed = RegistryKeys::from_json(&keys)
+        .context("the npm keys from the TUF repository do not load")?;
+    let dir = home.join(TRUST_DIR);
+    fs_err::create_dir_all(&dir)?;
+    for (name, bytes) in [(TRUSTED_ROOT_FILE, &trusted_root), (KEYS_FILE, &keys)] {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        fs_err::write(&tmp, bytes)?;
+        fs_err::rename(&tmp, dir.join(name))?;
+    }
+    let versions = client.versions();
+    printer.result(|w| {
+        writeln!(
+            w,
+            "Updated the trust material in {} from {url} (TUF root version {}, targets version {}): trusted root, {} npm registry keys",
+            dir.display(),
+            versions.root,
+            versions.targets.unwrap_or_default(),
+            parsed.keys().len()
+        )
+    })?;
+    Ok(ExitStatus::Ok)
+}
 
 /// The Sigstore verifier: `--trusted-root FILE`, else `trust/trusted_root.json` under the
 /// home folder when present (an updated root), else the embedded snapshot.
@@ -42,7 +97,7 @@ pub(crate) fn load_verifier(
 ) -> anyhow::Result<SigstoreVerifier> {
     let from_home = home_dir(global)
         .ok()
-        .map(|h| h.join("trust/trusted_root.json"))
+        .map(|h| h.join(TRUST_DIR).join(TRUSTED_ROOT_FILE))
         .filter(|p| p.is_file());
     match file.map(Path::to_path_buf).or(from_home) {
         Some(path) => {
@@ -163,7 +218,11 @@ struct Keys {
     source: String,
 }
 
-fn load_keys(args: &RegistryArgs, registry: &Registry) -> anyhow::Result<Keys> {
+fn load_keys(
+    args: &RegistryArgs,
+    registry: &Registry,
+    updated_keys: Option<&Path>,
+) -> anyhow::Result<Keys> {
     if let Some(file) = &args.registry_keys {
         let keys = RegistryKeys::from_json(&fs_err::read(file)?)
             .with_context(|| format!("{}", file.display()))?;
@@ -173,6 +232,14 @@ fn load_keys(args: &RegistryArgs, registry: &Registry) -> anyhow::Result<Keys> {
         });
     }
     let embedded = || -> anyhow::Result<Keys> {
+        // Keys fetched by `provenance update-trust` are newer than the embedded snapshot.
+        if let Some(path) = updated_keys.filter(|p| p.is_file()) {
+            return Ok(Keys {
+                keys: RegistryKeys::from_json(&fs_err::read(path)?)
+                    .with_context(|| path.display().to_string())?,
+                source: path.display().to_string(),
+            });
+        }
         Ok(Keys {
             keys: RegistryKeys::from_json(trust::NPM_KEYS_JSON.as_bytes())?,
             source: format!("embedded ({})", trust::SNAPSHOT_SOURCE),
@@ -222,7 +289,8 @@ impl Checker {
             ..RegistryConfig::default()
         })?;
         let verifier = load_verifier(global, args.trusted_root.as_deref())?;
-        let keys = load_keys(args, &registry)?;
+        let updated = home_dir(global)?.join(TRUST_DIR).join(KEYS_FILE);
+        let keys = load_keys(args, &registry, Some(&updated))?;
         Ok(Self {
             registry,
             verifier,
@@ -726,8 +794,12 @@ pub(crate) fn run(
     args: &ProvenanceArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    if let Some(ProvenanceCommand::Pin(pin_args)) = &args.command {
-        return pin(global, pin_args, printer);
+    match &args.command {
+        Some(ProvenanceCommand::Pin(pin_args)) => return pin(global, pin_args, printer),
+        Some(ProvenanceCommand::UpdateTrust(trust_args)) => {
+            return update_trust(global, trust_args, printer);
+        }
+        None => {}
     }
     let format = super::output_format(global.format.as_deref(), ScanFormat::Table, "provenance")?;
     let (purls, paths): (Vec<&String>, Vec<&String>) =

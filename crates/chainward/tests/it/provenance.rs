@@ -689,3 +689,50 @@ fn scan_reports_provenance_findings_from_the_registry_cache() {
         "verified"
     );
 }
+
+#[test]
+fn update_trust_follows_real_root_rotations_and_refuses_expired_metadata() {
+    let tuf = fixtures().join("tuf/sigstore");
+    let registry = Registry::start(HashMap::new());
+    for file in ["15.root.json", "16.root.json", "timestamp.json"] {
+        registry.set(
+            &format!("/{file}"),
+            200,
+            std::fs::read(tuf.join(file)).unwrap(),
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = chainward()
+        .args([
+            "--home",
+            home.path().to_str().unwrap(),
+            "provenance",
+            "update-trust",
+        ])
+        .args(["--tuf-url", &registry.url, "--tuf-root"])
+        .arg(tuf.join("14.root.json"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Roots 15 and 16 verify (each against the old and the new root keys) and are stored;
+    // the recorded timestamp (from 2025) has expired, so nothing is trusted from it.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("timestamp") && stderr.contains("expired"),
+        "{stderr}"
+    );
+    let stored: Value = read_json(&home.path().join("tuf/root.json"));
+    assert_eq!(stored["signed"]["version"], 16);
+    assert!(!home.path().join("trust/trusted_root.json").exists());
+    chainward()
+        .args([
+            "--home",
+            home.path().to_str().unwrap(),
+            "--offline",
+            "provenance",
+            "update-trust",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("needs the network"));
+}
