@@ -577,7 +577,10 @@ fn read_document<'t>(
     let mut invalid: Vec<(&str, u32)> = Vec::new();
     // Each entry is read on its own (the bulk of the work for a large lockfile), in parallel;
     // results and warnings are then taken in document order.
-    let entries: Vec<_> = packages_entries.into_iter().flat_map(Entries::iter).collect();
+    let entries: Vec<_> = packages_entries
+        .into_iter()
+        .flat_map(Entries::iter)
+        .collect();
     let read: Vec<(Result<EntryRead, ParseError>, Vec<String>)> = entries
         .par_iter()
         .with_min_len(256)

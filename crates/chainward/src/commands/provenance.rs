@@ -25,6 +25,7 @@ use chainward_types::{
     PackageRef, Timestamp,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use super::common::{home_dir, render_scan_report, report_incomplete};
 use super::scan::threshold;
@@ -442,6 +443,48 @@ pub(crate) fn check(
     progress.finish_and_clear();
     let mut attestations: BTreeMap<(String, String), _> = wanted.into_iter().zip(bodies).collect();
 
+    // 2 (ahead). The registry signatures, on every core: ECDSA verification is the bulk of a
+    // warm run. The loop below takes the results in order.
+    let signatures: BTreeMap<(&str, &str), SignatureStatus> =
+        if info.signatures_served && !checker.keys.keys.is_empty() {
+            targets
+                .par_iter()
+                .filter_map(|t| {
+                    let (packument, _) = packuments.get(t.name.as_str())?;
+                    let dist = packument.versions.get(&t.version)?;
+                    let integrity = dist.integrity.as_deref()?;
+                    let published = packument
+                        .time
+                        .get(&t.version)
+                        .and_then(|time| Timestamp::parse_rfc3339(time));
+                    let sigs: Vec<Signature<'_>> = dist
+                        .signatures
+                        .iter()
+                        .flatten()
+                        .map(|s| Signature {
+                            keyid: &s.keyid,
+                            sig: &s.sig,
+                        })
+                        .collect();
+                    let status = verify_registry_signature(
+                        &checker.keys.keys,
+                        &t.name,
+                        &t.version,
+                        integrity,
+                        &sigs,
+                        published,
+                    );
+                    Some(((t.name.as_str(), t.version.as_str()), status))
+                })
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+    let signature_of = |target: &Target| {
+        signatures
+            .get(&(target.name.as_str(), target.version.as_str()))
+            .cloned()
+    };
     let now = Timestamp::now();
     let mut observations = Vec::new();
     for target in targets {
@@ -504,23 +547,7 @@ pub(crate) fn check(
         } else if checker.keys.keys.is_empty() {
             row.signature = "unchecked".to_owned();
         } else {
-            let signatures: Vec<Signature<'_>> = dist
-                .signatures
-                .iter()
-                .flatten()
-                .map(|s| Signature {
-                    keyid: &s.keyid,
-                    sig: &s.sig,
-                })
-                .collect();
-            match verify_registry_signature(
-                &checker.keys.keys,
-                &target.name,
-                &target.version,
-                &integrity,
-                &signatures,
-                published,
-            ) {
+            match signature_of(target).unwrap_or(SignatureStatus::Missing) {
                 SignatureStatus::Verified(_) => row.signature = "verified".to_owned(),
                 SignatureStatus::Missing => {
                     row.signature = "missing".to_owned();
