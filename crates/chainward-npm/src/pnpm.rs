@@ -42,7 +42,6 @@
 pub(crate) mod sri;
 pub(crate) mod yaml;
 
-use rayon::prelude::*;
 use std::collections::HashMap;
 
 use chainward_types::{Ecosystem, Edge, Location, Lockfile, Origin, Package, ParseError, Scope};
@@ -575,24 +574,15 @@ fn read_document<'t>(
     let mut flags: Vec<(Option<bool>, bool)> = Vec::with_capacity(n_entries);
     let mut node_of_pkg: Vec<NodeRef<'t, '_>> = Vec::with_capacity(n_entries);
     let mut invalid: Vec<(&str, u32)> = Vec::new();
-    // Each entry is read on its own (the bulk of the work for a large lockfile), in parallel;
-    // results and warnings are then taken in document order.
-    let entries: Vec<_> = packages_entries
-        .into_iter()
-        .flat_map(Entries::iter)
-        .collect();
-    let read: Vec<(Result<EntryRead, ParseError>, Vec<String>)> = entries
-        .par_iter()
-        .with_min_len(256)
-        .map(|entry| {
-            let mut local = Vec::new();
-            let result = read_entry(entry.key, entry.line, entry.value, style, path, &mut local);
-            (result, local)
-        })
-        .collect();
-    for (entry, (result, local)) in entries.iter().zip(read) {
-        warnings.extend(local);
-        match result? {
+    for entry in packages_entries.into_iter().flat_map(Entries::iter) {
+        match read_entry(
+            entry.key,
+            entry.line,
+            entry.value,
+            style,
+            path,
+            &mut warnings,
+        )? {
             EntryRead::Package {
                 package,
                 dev,
