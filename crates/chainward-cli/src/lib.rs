@@ -132,10 +132,7 @@ pub struct ProvenanceArgs {
     #[arg(value_name = "PATH|PURL")]
     pub targets: Vec<String>,
     /// Read single files as this format whatever their name.
-    #[arg(long = "as", value_name = "KIND", value_parser = [
-        "npm-package-lock", "npm-shrinkwrap", "yarn", "pnpm", "bun",
-        "cargo", "requirements", "poetry", "uv", "pipfile",
-    ])]
+    #[arg(long = "as", value_name = "KIND", value_parser = LOCKFILE_KINDS)]
     pub as_kind: Option<String>,
     /// Exit 0 even when some check could not run (it is still reported).
     #[arg(long)]
@@ -204,6 +201,20 @@ pub struct ProvenancePinArgs {
     pub database: DatabaseArgs,
 }
 
+/// The formats `--as KIND` names.
+pub const LOCKFILE_KINDS: [&str; 10] = [
+    "npm-package-lock",
+    "npm-shrinkwrap",
+    "yarn",
+    "pnpm",
+    "bun",
+    "cargo",
+    "requirements",
+    "poetry",
+    "uv",
+    "pipfile",
+];
+
 /// Where the packages come from: lockfiles and installed trees, or SBOMs.
 #[derive(Debug, Args)]
 pub struct InputArgs {
@@ -211,10 +222,7 @@ pub struct InputArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Read single files as this format whatever their name.
-    #[arg(long = "as", value_name = "KIND", value_parser = [
-        "npm-package-lock", "npm-shrinkwrap", "yarn", "pnpm", "bun",
-        "cargo", "requirements", "poetry", "uv", "pipfile",
-    ])]
+    #[arg(long = "as", value_name = "KIND", value_parser = LOCKFILE_KINDS)]
     pub as_kind: Option<String>,
     /// Read a CycloneDX (1.4 to 1.6) or SPDX (2.2, 2.3) JSON document as an inventory source
     /// (repeatable).

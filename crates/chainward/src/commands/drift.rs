@@ -31,7 +31,7 @@ use chainward_types::{
 use chainward_version::Scheme;
 
 use super::history::{open_store, summary};
-use super::scan::threshold;
+use super::scan::exit_for;
 use crate::ExitStatus;
 use crate::printer::Printer;
 
@@ -58,13 +58,7 @@ pub(crate) fn run(
         .render(&report, w),
         HistoryFormat::Json => reporters::Json.render(&report, w),
     })?;
-    let failing =
-        threshold(args.fail_on).is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Ok
-    })
+    Ok(exit_for(&report.findings, args.fail_on))
 }
 
 fn stream_label(branch: Option<&str>) -> String {

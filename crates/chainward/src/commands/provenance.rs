@@ -28,7 +28,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::common::{home_dir, render_scan_report, report_incomplete};
-use super::scan::threshold;
+use super::scan::exit_for;
 use crate::ExitStatus;
 use crate::printer::Printer;
 
@@ -580,24 +580,28 @@ pub(crate) fn check(
                         version: &target.version,
                         integrity: &integrity,
                     };
-                    match verify_attestations(
+                    let mut invalid = None;
+                    let verified = verify_attestations(
                         &value,
                         &package,
                         &checker.verifier,
                         &checker.keys.keys,
-                    ) {
+                    );
+                    if let Ok(report) = &verified
+                        && let PublishOutcome::Unchecked(why) = &report.publish
+                    {
+                        info.unchecked.push(Unchecked {
+                            path: target.purl.clone(),
+                            message: why.clone(),
+                        });
+                    }
+                    match verified {
+                        Ok(report) if report.failure().is_some() => {
+                            invalid = report.failure();
+                        }
+                        Err(why) => invalid = Some(why),
                         Ok(report) => {
-                            if let Some(why) = report.failure() {
-                                row.provenance = "invalid".to_owned();
-                                state = ProvenanceState::Invalid;
-                                findings.push(finding(
-                                    target,
-                                    FindingCode::AttestationInvalid,
-                                    why,
-                                    None,
-                                ));
-                            } else if let ProvenanceOutcome::Verified { identity, .. } =
-                                &report.provenance
+                            if let ProvenanceOutcome::Verified { identity, .. } = &report.provenance
                             {
                                 row.provenance = "verified".to_owned();
                                 row.identity = Some(identity.as_ref().clone());
@@ -613,29 +617,16 @@ pub(crate) fn check(
                             } else {
                                 row.provenance = "none".to_owned();
                             }
-                            if let PublishOutcome::Unchecked(why) = &report.publish {
-                                info.unchecked.push(Unchecked {
-                                    path: target.purl.clone(),
-                                    message: why.clone(),
-                                });
-                            }
-                            if matches!(report.publish, PublishOutcome::Absent)
-                                && report.failure().is_none()
-                            {
+                            if matches!(report.publish, PublishOutcome::Absent) {
                                 printer
                                     .info(&format!("{}: no npm publish attestation", target.purl));
                             }
                         }
-                        Err(why) => {
-                            row.provenance = "invalid".to_owned();
-                            state = ProvenanceState::Invalid;
-                            findings.push(finding(
-                                target,
-                                FindingCode::AttestationInvalid,
-                                why,
-                                None,
-                            ));
-                        }
+                    }
+                    if let Some(why) = invalid {
+                        row.provenance = "invalid".to_owned();
+                        state = ProvenanceState::Invalid;
+                        findings.push(finding(target, FindingCode::AttestationInvalid, why, None));
                     }
                 }
                 Some(Ok(Fetched::NotFound)) => {
@@ -892,13 +883,7 @@ pub(crate) fn run(
     if incomplete {
         return Ok(ExitStatus::Error);
     }
-    let failing =
-        threshold(args.fail_on).is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Ok
-    })
+    Ok(exit_for(&report.findings, args.fail_on))
 }
 
 /// `provenance pin PURL`: verifies the version and pins its identity.

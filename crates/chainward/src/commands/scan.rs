@@ -13,13 +13,23 @@ use crate::ExitStatus;
 use crate::matcher::match_inventory;
 use crate::printer::Printer;
 
-pub(crate) fn threshold(f: FailOn) -> Option<Severity> {
+fn threshold(f: FailOn) -> Option<Severity> {
     match f {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::High => Some(Severity::High),
         FailOn::Medium => Some(Severity::Medium),
         FailOn::Low => Some(Severity::Low),
         FailOn::None => None,
+    }
+}
+
+/// Exit 1 when a finding is at or above `--fail-on`, else 0.
+pub(crate) fn exit_for(findings: &[chainward_types::Finding], fail_on: FailOn) -> ExitStatus {
+    let failing = threshold(fail_on).is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    if failing {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Ok
     }
 }
 
@@ -172,11 +182,5 @@ pub(crate) fn run(
     if incomplete {
         return Ok(ExitStatus::Error);
     }
-    let failing =
-        threshold(args.fail_on).is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Ok
-    })
+    Ok(exit_for(&report.findings, args.fail_on))
 }

@@ -11,7 +11,7 @@ use chainward_report::{IntegrityInfo, ScanReport, ScanSummary, Unchecked};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{collect_sources, render_scan_report, report_incomplete};
-use super::scan::threshold;
+use super::scan::exit_for;
 use crate::ExitStatus;
 use crate::env;
 use crate::printer::Printer;
@@ -170,11 +170,5 @@ pub(crate) fn run(
     if incomplete {
         return Ok(ExitStatus::Error);
     }
-    let failing =
-        threshold(args.fail_on).is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Ok
-    })
+    Ok(exit_for(&report.findings, args.fail_on))
 }
