@@ -151,7 +151,7 @@ pub struct ProvenanceArgs {
 /// Where packuments, attestations and keys come from.
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
-    /// The npm registry [default: https://registry.npmjs.org].
+    /// The npm registry [default: `https://registry.npmjs.org`].
     #[arg(long, value_name = "URL", env = "CHAINWARD_NPM_REGISTRY")]
     pub registry: Option<String>,
     /// Concurrent registry requests.
@@ -179,7 +179,7 @@ pub enum ProvenanceCommand {
 /// `chainward provenance update-trust`.
 #[derive(Debug, Args)]
 pub struct UpdateTrustArgs {
-    /// The TUF repository [default: https://tuf-repo-cdn.sigstore.dev].
+    /// The TUF repository [default: `https://tuf-repo-cdn.sigstore.dev`].
     #[arg(long, value_name = "URL")]
     pub tuf_url: Option<String>,
     /// The TUF root to start from, instead of the embedded one (for another repository).
