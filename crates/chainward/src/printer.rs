@@ -66,6 +66,18 @@ impl Printer {
         }
     }
 
+    /// A counting progress bar (`what [=====>    ] pos/len`) drawn where
+    /// [`Self::progress_target`] says.
+    pub(crate) fn progress_bar(&self, len: Option<u64>) -> indicatif::ProgressBar {
+        let bar = indicatif::ProgressBar::with_draw_target(len, self.progress_target());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar
+    }
+
     /// An error: always shown.
     pub(crate) fn error(&self, msg: &str) {
         self.stderr_line("error", "1;31", msg);

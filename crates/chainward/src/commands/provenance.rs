@@ -24,7 +24,7 @@ use chainward_types::{
     BuildIdentity, Ecosystem, Evidence, Finding, FindingCode, Inventory, Location, Origin,
     PackageRef, Timestamp,
 };
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use super::common::{home_dir, render_scan_report, report_incomplete};
@@ -309,12 +309,7 @@ pub(crate) struct Checked {
 }
 
 fn bar(printer: &Printer, len: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len as u64), printer.progress_target());
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = printer.progress_bar(Some(len as u64));
     bar.set_message(what.to_owned());
     bar
 }

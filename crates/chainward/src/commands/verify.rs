@@ -8,7 +8,7 @@ use chainward_cli::{GlobalArgs, IntegrityArgs, ScanFormat, VerifyArgs};
 use chainward_extract::ReadSource;
 use chainward_integrity::Outcome;
 use chainward_report::{IntegrityInfo, ScanReport, ScanSummary, Unchecked};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::common::{collect_sources, render_scan_report, report_incomplete};
 use super::scan::exit_for;
@@ -73,15 +73,8 @@ pub(crate) fn options(
             std::env::var_os(env::YARN_GLOBAL_FOLDER).map(|d| PathBuf::from(d).join("cache"))
         })
         .or_else(|| home_subdir(".yarn/berry/cache"));
-    let progress: Option<Arc<dyn chainward_integrity::Progress>> = {
-        let bar = ProgressBar::with_draw_target(None, printer.progress_target());
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        Some(Arc::new(Bar(bar)))
-    };
+    let progress: Option<Arc<dyn chainward_integrity::Progress>> =
+        { Some(Arc::new(Bar(printer.progress_bar(None)))) };
     chainward_integrity::Options {
         npm_cache,
         pnpm_store: args.pnpm_store.clone(),
