@@ -124,45 +124,49 @@ pub fn read_sources(paths: &[PathBuf], options: &Options) -> Result<Vec<ReadSour
             format: Format::Sbom,
         });
     }
-    Ok(jobs
-        .into_par_iter()
-        .map(|job| {
-            let result = run(&job);
-            match job {
-                Job::NotRead(source) => ReadSource {
-                    path: PathBuf::from(&source.path),
-                    display: source.path.clone(),
-                    format: None,
-                    result: Err(source),
-                },
-                Job::File {
+    let read = |job: Job| {
+        let result = run(&job);
+        match job {
+            Job::NotRead(source) => ReadSource {
+                path: PathBuf::from(&source.path),
+                display: source.path.clone(),
+                format: None,
+                result: Err(source),
+            },
+            Job::File {
+                path,
+                display,
+                format,
+            }
+            | Job::Tree {
+                path,
+                display,
+                format,
+            } => {
+                let result = result.map_err(|e| {
+                    Source::not_read(
+                        display.clone(),
+                        format.kind(),
+                        SourceStatus::Failed,
+                        e.to_string(),
+                    )
+                });
+                ReadSource {
                     path,
                     display,
-                    format,
-                }
-                | Job::Tree {
-                    path,
-                    display,
-                    format,
-                } => {
-                    let result = result.map_err(|e| {
-                        Source::not_read(
-                            display.clone(),
-                            format.kind(),
-                            SourceStatus::Failed,
-                            e.to_string(),
-                        )
-                    });
-                    ReadSource {
-                        path,
-                        display,
-                        format: Some(format),
-                        result,
-                    }
+                    format: Some(format),
+                    result,
                 }
             }
-        })
-        .collect())
+        }
+    };
+    // One file is read on this thread: handing it to a pool thread gains nothing, and the
+    // parse's memory would then come from that thread's heap (with huge pages, more memory
+    // to fault in and zero).
+    if jobs.len() == 1 {
+        return Ok(jobs.into_iter().map(read).collect());
+    }
+    Ok(jobs.into_par_iter().map(read).collect())
 }
 
 /// Extracts one file as `format` (used by `--as` and by tests).

@@ -113,8 +113,9 @@ impl Style {
 
 /// What one document gave.
 struct DocResult<'t> {
-    /// (dependency path, package)
-    packages: Vec<(&'t str, Package)>,
+    /// The dependency path of each package.
+    keys: Vec<&'t str>,
+    packages: Vec<Package>,
     /// Sorted, without duplicates.
     edges: Vec<(usize, usize)>,
     warnings: Vec<String>,
@@ -130,7 +131,7 @@ fn merge(results: Vec<DocResult<'_>>, format: String) -> Lockfile {
     };
     if results.len() == 1 {
         for r in results {
-            lock.packages = r.packages.into_iter().map(|(_, p)| p).collect();
+            lock.packages = r.packages;
             lock.edges = r
                 .edges
                 .into_iter()
@@ -143,7 +144,7 @@ fn merge(results: Vec<DocResult<'_>>, format: String) -> Lockfile {
         let mut edges = Vec::new();
         for r in results {
             let mut map = Vec::with_capacity(r.packages.len());
-            for (key, pkg) in r.packages {
+            for (key, pkg) in r.keys.into_iter().zip(r.packages) {
                 if let Some(&idx) = by_key.get(key) {
                     let existing: &mut Package = &mut lock.packages[idx];
                     // The inventory's rule: production wins, else the union.
@@ -400,42 +401,26 @@ fn ref_target<'r>(reference: &'r str, alias: &'r str, style: Style) -> Option<(&
     })
 }
 
-/// Dependency paths by (name, rest): a hash of the short name (seeded per process), then a
-/// binary search among that name's versions, so no input can make lookups quadratic in the
-/// number of versions.
+/// Dependency paths by (name, rest), hashed with a per-process seed so that no input can
+/// make lookups slow. The first of equal pairs wins.
 #[derive(Default)]
 struct KeyIndex<'t> {
-    /// name → group id; the group's entries are `keys[groups[id]..groups[id + 1]]`.
-    by_name: HashMap<&'t str, u32, yaml::SeededState>,
-    groups: Vec<usize>,
-    /// (group id, rest, value); sorted by group, then rest, once sealed.
-    keys: Vec<(u32, &'t str, usize)>,
+    map: HashMap<(&'t str, &'t str), usize, yaml::SeededState>,
 }
 
 impl<'t> KeyIndex<'t> {
-    fn insert(&mut self, (name, rest): (&'t str, &'t str), value: usize) {
-        let next = u32::try_from(self.by_name.len()).unwrap_or(u32::MAX);
-        let id = *self.by_name.entry(name).or_insert(next);
-        self.keys.push((id, rest, value));
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            map: HashMap::with_capacity_and_hasher(n, yaml::SeededState::default()),
+        }
     }
 
-    fn seal(&mut self) {
-        // Sorting by the group id first keeps string comparisons to keys of one name.
-        self.keys.sort_unstable();
-        self.groups = vec![self.keys.len(); self.by_name.len() + 1];
-        for (i, &(id, _, _)) in self.keys.iter().enumerate().rev() {
-            self.groups[id as usize] = i;
-        }
-        // Names are all present, so each group starts where it should; the last bound is
-        // the length.
+    fn insert(&mut self, key: (&'t str, &'t str), value: usize) {
+        self.map.entry(key).or_insert(value);
     }
 
     fn get(&self, name: &str, rest: &str) -> Option<usize> {
-        let id = *self.by_name.get(name)? as usize;
-        let list = &self.keys[self.groups[id]..self.groups[id + 1]];
-        list.binary_search_by(|(_, r, _)| (*r).cmp(rest))
-            .ok()
-            .map(|i| list[i].2)
+        self.map.get(&(name, rest)).copied()
     }
 }
 
@@ -570,7 +555,8 @@ fn read_document<'t>(
     let n_entries = packages_entries.map_or(0, Entries::len);
 
     // 1. Packages.
-    let mut packages: Vec<(&'t str, Package)> = Vec::with_capacity(n_entries);
+    let mut keys: Vec<&'t str> = Vec::with_capacity(n_entries);
+    let mut packages: Vec<Package> = Vec::with_capacity(n_entries);
     let mut flags: Vec<(Option<bool>, bool)> = Vec::with_capacity(n_entries);
     let mut node_of_pkg: Vec<NodeRef<'t, '_>> = Vec::with_capacity(n_entries);
     let mut invalid: Vec<(&str, u32)> = Vec::new();
@@ -588,7 +574,8 @@ fn read_document<'t>(
                 dev,
                 optional,
             } => {
-                packages.push((entry.key, *package));
+                keys.push(entry.key);
+                packages.push(*package);
                 flags.push((dev, optional));
                 node_of_pkg.push(entry.value);
             }
@@ -607,11 +594,10 @@ fn read_document<'t>(
         }
         return Err(ParseError::at_line(invalid[0].1, msg.join("; ")));
     }
-    let mut pkg_index = KeyIndex::default();
-    for (i, (key, _)) in packages.iter().enumerate() {
+    let mut pkg_index = KeyIndex::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
         pkg_index.insert(split_key(key, style), i);
     }
-    pkg_index.seal();
 
     // 2. The graph: snapshots (v9) or the package entries themselves.
     let mut nodes: Vec<GraphNode> = Vec::new();
@@ -621,6 +607,7 @@ fn read_document<'t>(
         Some(snap) if style == Style::V9 => {
             let entries = map_of(snap, "snapshots", "the lockfile")?;
             nodes.reserve(entries.len());
+            node_index.map.reserve(entries.len());
             for e in entries.iter() {
                 let (name, rest) = split_key(e.key, style);
                 let pkg = pkg_index.get(name, &rest[..suffix_start(rest)]);
@@ -642,7 +629,8 @@ fn read_document<'t>(
         }
         _ => {
             nodes.reserve(packages.len());
-            for (i, (key, _)) in packages.iter().enumerate() {
+            node_index.map.reserve(packages.len());
+            for (i, key) in keys.iter().enumerate() {
                 node_index.insert(split_key(key, style), nodes.len());
                 let deps = read_deps(node_of_pkg[i], key, &mut all_deps)?;
                 nodes.push(GraphNode {
@@ -653,12 +641,11 @@ fn read_document<'t>(
             }
         }
     }
-    node_index.seal();
     // `file:./a` and `file:a` are the same dependency: a second chance for `file:` references.
     let mut file_nodes: HashMap<String, usize> = HashMap::new();
     for (n, node) in nodes.iter().enumerate() {
         if let Some(p) = node.pkg {
-            let (name, rest) = split_key(packages[p].0, style);
+            let (name, rest) = split_key(keys[p], style);
             if let Some(norm) = normalize_file_ref(rest) {
                 file_nodes.entry(format!("{name}\0{norm}")).or_insert(n);
             }
@@ -782,10 +769,10 @@ fn read_document<'t>(
     }
     for &(n, _) in &roots {
         if let Some(p) = nodes[n].pkg {
-            packages[p].1.direct = true;
+            packages[p].direct = true;
         }
     }
-    for (i, (_, pkg)) in packages.iter_mut().enumerate() {
+    for (i, pkg) in packages.iter_mut().enumerate() {
         if dev[i] {
             pkg.scopes.insert(Scope::Dev);
         }
@@ -809,6 +796,7 @@ fn read_document<'t>(
     edges.sort_unstable();
     edges.dedup();
     Ok(DocResult {
+        keys,
         packages,
         edges,
         warnings,

@@ -177,6 +177,10 @@ impl InventoryBuilder {
     pub fn add_lockfile(&mut self, path: impl Into<String>, lockfile: Lockfile) {
         self.sources.push(Source::read(path, &lockfile));
         let mut local_to_global = Vec::with_capacity(lockfile.packages.len());
+        // Packages are large: one move each into room made once, never a regrowth.
+        self.packages.reserve(lockfile.packages.len());
+        self.bundled_all.reserve(lockfile.packages.len());
+        self.index.reserve(lockfile.packages.len());
         for mut pkg in lockfile.packages {
             // `Package::new` computes the purl; parsers that change the name, version or
             // origin afterwards call `refresh_purl` (the debug assertion checks that every
@@ -251,7 +255,9 @@ impl InventoryBuilder {
             p.hashes.sort();
             p.hashes.dedup();
         }
-        // Sort an index, then move each package once (packages are large to move around).
+        // Sort an index, then put each package in its place by swaps along the permutation's
+        // cycles: packages are large to move around, and a second vector of them would be
+        // fresh memory to fault in.
         let mut order: Vec<usize> = (0..packages.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&packages[a], &packages[b]);
@@ -262,9 +268,24 @@ impl InventoryBuilder {
                 &b.origin,
             ))
         });
-        let mut slots: Vec<Option<Package>> = packages.into_iter().map(Some).collect();
-        let packages: Vec<Package> = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        apply_order(&mut packages, &mut order);
         Inventory { sources, packages }
+    }
+}
+
+/// Rearranges `items` so that the new `items[i]` is the old `items[order[i]]`; `order` must
+/// be a permutation of the indexes, and is used up.
+fn apply_order<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..order.len() {
+        // Follow the cycle through `start`, marking each visited position as done.
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            items.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
     }
 }
 
@@ -298,6 +319,24 @@ fn merge_into(into: &mut Package, from: Package, bundled_all: &mut bool) {
 mod tests {
     use super::*;
     use crate::model::{Ecosystem, Edge, Location, Scope};
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn apply_order_puts_each_item_where_the_order_says(
+            order in (0usize..40).prop_flat_map(|n| {
+                proptest::strategy::Just((0..n).collect::<Vec<usize>>()).prop_shuffle()
+            })
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item{i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let mut got = items;
+            let mut order = order;
+            apply_order(&mut got, &mut order);
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
 
     fn pkg(name: &str, version: &str, origin: Origin, scopes: &[Scope], file: &str) -> Package {
         let mut p = Package::new(Ecosystem::Npm, name, version, origin);

@@ -13,6 +13,14 @@ mod printer;
 
 use printer::Printer;
 
+/// mimalloc (its v2, with transparent huge pages) instead of glibc's allocator. On the
+/// 3,860-package pnpm inventory benchmark glibc took about 4,500 page faults (the run's
+/// kernel time) and malloc/free were a sixth of its instructions; mimalloc takes about 260
+/// faults, for a median 42 ms against 50 ms, with 36 MB peak memory against 17 MB (see
+/// `chainward-bench inventory`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How a run ended, as the process exit code (see `shared/docs/CLI.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExitStatus {
