@@ -51,6 +51,16 @@ use yaml::{Entries, NodeRef};
 
 /// Parses the file's text. `path` is recorded in locations.
 pub fn parse(input: &str, path: &str) -> Result<Lockfile, ParseError> {
+    if input.len() >= IN_TWO_MIN
+        && let Some(lock) = parse_in_two(input, path)
+    {
+        return Ok(lock);
+    }
+    parse_whole(input, path)
+}
+
+/// Parses the file on this thread.
+fn parse_whole(input: &str, path: &str) -> Result<Lockfile, ParseError> {
     let tree = yaml::parse(input)?;
     let mut results = Vec::new();
     let mut format = None;
@@ -86,6 +96,74 @@ pub fn parse(input: &str, path: &str) -> Result<Lockfile, ParseError> {
         results.push(read_document(root, style, path)?);
     }
     Ok(merge(results, format.unwrap_or_else(|| "pnpm".to_owned())))
+}
+
+/// Files smaller than this are read on one thread (see [`parse_in_two`]).
+const IN_TWO_MIN: usize = 512 * 1024;
+
+/// A large one-document v9 lockfile is read on two threads: `snapshots:` (about two thirds of
+/// the text: the peer-resolved dependency graph) is parsed on a second thread while this one
+/// parses the rest and reads the packages; then the graph is built from both halves.
+///
+/// The cut is at the line `snapshots:` in column 0. Such a line is a key of the top-level
+/// mapping unless it continues a multi-line quoted scalar or flow collection, and then the
+/// first half ends inside that unfinished scalar or collection and fails to parse. `None` when
+/// the file is small, has no such line, has document markers (`---`, `...`), or when anything
+/// fails or differs from the expected shape: the caller then reads the whole file on one
+/// thread, which gives the same result or the error, reported as for any file.
+fn parse_in_two(input: &str, path: &str) -> Option<Lockfile> {
+    let b = input.as_bytes();
+    let at = memchr::memmem::find(b, b"\nsnapshots:")? + 1;
+    let after = &b[at + b"snapshots:".len()..];
+    if !(after.starts_with(b"\n") || after.starts_with(b"\r\n"))
+        || b.starts_with(b"---")
+        || b.starts_with(b"...")
+        || memchr::memmem::find(b, b"\n---").is_some()
+        || memchr::memmem::find(b, b"\n...").is_some()
+    {
+        return None;
+    }
+    let line = u32::try_from(memchr::memchr_iter(b'\n', &b[..at]).count() + 1).ok()?;
+    std::thread::scope(|s| {
+        let tail = s.spawn(|| yaml::parse_from(input, at, line));
+        let head = yaml::parse(&input[..at]).ok();
+        // Step 1 here while the other thread parses `snapshots:`.
+        let mut warnings = Vec::new();
+        let head_root = head.as_ref().and_then(|t| one_map(t));
+        let style_and_read = head_root.and_then(|root| {
+            let version = root.get("lockfileVersion")?.as_str()?;
+            let style = Style::from_version(version).filter(|&s| s == Style::V9)?;
+            root.get("importers")?;
+            let read = read_packages(Root::whole(root), style, path, &mut warnings).ok()?;
+            Some((version, style, read))
+        });
+        let tail = tail.join().ok()?.ok()?;
+        let (version, style, read) = style_and_read?;
+        let tail_root = one_map(&tail)?;
+        let head_root = head_root?;
+        // The two halves are one mapping: no key may be in both.
+        let head_keys = head_root.entries()?;
+        if tail_root
+            .entries()?
+            .iter()
+            .any(|e| head_keys.iter().any(|h| h.key == e.key))
+        {
+            return None;
+        }
+        let root = Root {
+            head: head_root,
+            tail: Some(tail_root),
+        };
+        let result = read_graph(root, read, style, path, warnings).ok()?;
+        Some(merge(vec![result], format!("pnpm-v{version}")))
+    })
+}
+
+/// The root of a tree that is one document holding a mapping.
+fn one_map<'t, 'a>(tree: &'t yaml::Tree<'a>) -> Option<NodeRef<'t, 'a>> {
+    let mut docs = tree.documents();
+    let root = docs.next()?;
+    (docs.next().is_none() && root.is_map()).then_some(root)
 }
 
 /// How dependency paths are written.
@@ -545,30 +623,65 @@ fn read_deps<'t>(
     Ok(start..out.len())
 }
 
+/// A document's top-level mapping: one, or (see [`parse_in_two`]) the two halves of one cut
+/// at a top-level key, read on two threads.
+#[derive(Clone, Copy)]
+struct Root<'t, 'a> {
+    head: NodeRef<'t, 'a>,
+    tail: Option<NodeRef<'t, 'a>>,
+}
+
+impl<'t, 'a> Root<'t, 'a> {
+    fn whole(root: NodeRef<'t, 'a>) -> Self {
+        Self {
+            head: root,
+            tail: None,
+        }
+    }
+
+    fn get(self, key: &str) -> Option<NodeRef<'t, 'a>> {
+        self.head.get(key).or_else(|| self.tail?.get(key))
+    }
+}
+
 fn read_document<'t>(
     root: NodeRef<'t, '_>,
     style: Style,
     path: &str,
 ) -> Result<DocResult<'t>, ParseError> {
     let mut warnings = Vec::new();
-    let packages_entries = map_field(root, "packages", "the lockfile")?;
-    let n_entries = packages_entries.map_or(0, Entries::len);
+    let packages = read_packages(Root::whole(root), style, path, &mut warnings)?;
+    read_graph(Root::whole(root), packages, style, path, warnings)
+}
 
-    // 1. Packages.
+/// What the `packages:` entries gave: one row per package.
+struct PackagesRead<'t, 'a> {
+    keys: Vec<&'t str>,
+    packages: Vec<Package>,
+    /// (dev, optional) as the entry says.
+    flags: Vec<(Option<bool>, bool)>,
+    node_of_pkg: Vec<NodeRef<'t, 'a>>,
+}
+
+/// Step 1: the packages.
+fn read_packages<'t, 'a>(
+    root: Root<'t, 'a>,
+    style: Style,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<PackagesRead<'t, 'a>, ParseError> {
+    let packages_entries = root
+        .get("packages")
+        .map(|n| map_of(n, "packages", "the lockfile"))
+        .transpose()?;
+    let n_entries = packages_entries.map_or(0, Entries::len);
     let mut keys: Vec<&'t str> = Vec::with_capacity(n_entries);
     let mut packages: Vec<Package> = Vec::with_capacity(n_entries);
     let mut flags: Vec<(Option<bool>, bool)> = Vec::with_capacity(n_entries);
     let mut node_of_pkg: Vec<NodeRef<'t, '_>> = Vec::with_capacity(n_entries);
     let mut invalid: Vec<(&str, u32)> = Vec::new();
     for entry in packages_entries.into_iter().flat_map(Entries::iter) {
-        match read_entry(
-            entry.key,
-            entry.line,
-            entry.value,
-            style,
-            path,
-            &mut warnings,
-        )? {
+        match read_entry(entry.key, entry.line, entry.value, style, path, warnings)? {
             EntryRead::Package {
                 package,
                 dev,
@@ -594,6 +707,28 @@ fn read_document<'t>(
         }
         return Err(ParseError::at_line(invalid[0].1, msg.join("; ")));
     }
+    Ok(PackagesRead {
+        keys,
+        packages,
+        flags,
+        node_of_pkg,
+    })
+}
+
+/// Steps 2 to 5: the dependency graph, the importers, scopes and edges.
+fn read_graph<'t>(
+    root: Root<'t, '_>,
+    read: PackagesRead<'t, '_>,
+    style: Style,
+    path: &str,
+    mut warnings: Vec<String>,
+) -> Result<DocResult<'t>, ParseError> {
+    let PackagesRead {
+        keys,
+        mut packages,
+        flags,
+        node_of_pkg,
+    } = read;
     let mut pkg_index = KeyIndex::with_capacity(keys.len());
     for (i, key) in keys.iter().enumerate() {
         pkg_index.insert(split_key(key, style), i);
@@ -695,7 +830,7 @@ fn read_document<'t>(
                 importer_list.push((e.key, e.value));
             }
         }
-        None => importer_list.push((".", root)),
+        None => importer_list.push((".", root.head)),
     }
     for (importer, node) in importer_list {
         for (field, kind) in [
@@ -1062,6 +1197,92 @@ fn origin_from_reference(reference: &str) -> Option<Origin> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Reading in two halves gives what reading whole gives, or declines.
+    fn same_in_two(input: &str) -> bool {
+        let Some(two) = parse_in_two(input, "f") else {
+            return false;
+        };
+        let whole = parse_whole(input, "f").unwrap();
+        assert_eq!(format!("{two:?}"), format!("{whole:?}"), "input:\n{input}");
+        true
+    }
+
+    #[test]
+    fn reads_v9_lockfiles_in_two_halves_as_whole() {
+        let dirs = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pnpm"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/conformance/lockfile-pnpm/testdata"
+            ),
+        ];
+        let mut cut = 0;
+        for dir in dirs {
+            for entry in fs_err::read_dir(dir).unwrap() {
+                let text = fs_err::read_to_string(entry.unwrap().path()).unwrap();
+                if same_in_two(&text) {
+                    cut += 1;
+                }
+            }
+        }
+        // Every one-document v9 fixture with `snapshots:` (not the v5/v6 ones, nor the
+        // two-document env lockfile).
+        assert!(cut >= 8, "only {cut} fixtures were read in two halves");
+    }
+
+    #[test]
+    fn declines_to_cut_where_the_halves_would_not_be_the_file() {
+        let base = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n        version: 1.0.0\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-quJQXlTSUGL2LH9SUXo8VwsY4soanhgo6LNSm84E1LBcE8s3O0wpdiRzyR9z/ZZJMlMWv37qOOb9pdJlMUEKFQ==}\n";
+        let snapshots = "snapshots:\n  a@1.0.0: {}\n";
+        assert!(same_in_two(&format!("{base}{snapshots}")));
+        // A second document, a document end marker, a leading marker.
+        for input in [
+            format!("{base}{snapshots}---\nlockfileVersion: '9.0'\n"),
+            format!("{base}...\n{snapshots}"),
+            format!("---\n{base}{snapshots}"),
+        ] {
+            assert!(parse_in_two(&input, "f").is_none(), "{input}");
+        }
+        // `snapshots:` continuing a quoted scalar or a flow mapping: the first half does not
+        // parse, so the whole file is read (and refused or read, as always).
+        for input in [
+            format!("{base}x: \"a\n{snapshots}\"\n"),
+            format!("{base}x: {{a: 1,\n{snapshots}}}\n"),
+        ] {
+            assert!(parse_in_two(&input, "f").is_none(), "{input}");
+        }
+        // A key in both halves is a duplicate key, refused by the whole reading.
+        let dup = format!("{base}{snapshots}packages: {{}}\n");
+        assert!(parse_in_two(&dup, "f").is_none());
+        assert!(
+            parse_whole(&dup, "f")
+                .unwrap_err()
+                .message
+                .contains("duplicate key")
+        );
+        // An older lockfile with a `snapshots` key is not cut (only v9 has them).
+        let v6 = format!("lockfileVersion: '6.0'\n{snapshots}");
+        assert!(parse_in_two(&v6, "f").is_none());
+    }
+
+    proptest::proptest! {
+        /// Whatever surrounds the cut, two halves read as the whole or not at all.
+        #[test]
+        fn two_halves_never_differ_from_the_whole(
+            before in "([ ]{0,3}[a-z'\"{}:\\[\\],#|>-]{0,6}\n){0,4}",
+            after in "([ ]{0,3}[a-z'\"{}:\\[\\],#|>-]{0,6}\n){0,4}",
+        ) {
+            let input = format!(
+                "lockfileVersion: '9.0'\nimporters:\n  .: {{}}\npackages:\n  a@1.0.0:\n    resolution: {{tarball: https://x.example/a.tgz}}\n{before}snapshots:\n  a@1.0.0: {{}}\n{after}"
+            );
+            if let Some(two) = parse_in_two(&input, "f") {
+                let whole = parse_whole(&input, "f");
+                proptest::prop_assert!(whole.is_ok(), "halves read, whole refused: {:?}\n{}", whole, input);
+                proptest::prop_assert_eq!(format!("{two:?}"), format!("{:?}", whole.unwrap()));
+            }
+        }
+    }
 
     #[test]
     fn takes_dependency_paths_apart() {

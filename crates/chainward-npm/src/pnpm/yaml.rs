@@ -252,6 +252,15 @@ pub(crate) fn parse(input: &str) -> Result<Tree<'_>, ParseError> {
     Parser::new(input)?.documents()
 }
 
+/// Parses every document of the lines of `input` from offset `start` (a line start, line
+/// number `line`) on, as if they were a file of their own; the tree's texts are still spans
+/// of `input`. With [`parse`] of `&input[..start]`, this reads a file in two halves.
+pub(crate) fn parse_from(input: &str, start: usize, line: u32) -> Result<Tree<'_>, ParseError> {
+    let mut p = Parser::new_at(input, start, line)?;
+    p.eol = p.compute_line_end(start);
+    p.documents()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineKind {
     Eof,
@@ -310,11 +319,24 @@ fn is_null(text: &str) -> bool {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Result<Self, ParseError> {
+        let pos = if src.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut p = Self::new_at(src, pos, 1)?;
+        p.eol = p.compute_line_end(pos);
+        Ok(p)
+    }
+
+    /// A parser of `src` from `pos` (a line start, line number `line`) on. The caller sets
+    /// `eol`.
+    fn new_at(src: &'a str, pos: usize, line: u32) -> Result<Self, ParseError> {
         let b = src.as_bytes();
         // A carriage return is accepted only as part of CRLF.
-        for i in memchr::memchr_iter(b'\r', b) {
-            if b.get(i + 1) != Some(&b'\n') {
-                let line = u32::try_from(memchr::memchr_iter(b'\n', &b[..i]).count() + 1)
+        let rest = b.get(pos..).unwrap_or_default();
+        for i in memchr::memchr_iter(b'\r', rest) {
+            if rest.get(i + 1) != Some(&b'\n') {
+                let before = memchr::memchr_iter(b'\n', &rest[..i]).count();
+                let line = u32::try_from(before)
+                    .ok()
+                    .and_then(|n| n.checked_add(line))
                     .unwrap_or(u32::MAX);
                 return Err(ParseError::at_line(
                     line,
@@ -325,26 +347,23 @@ impl<'a> Parser<'a> {
         if src.len() >= OWNED as usize {
             return Err(ParseError::whole_file("file too large (2 GiB or more)"));
         }
-        let pos = if src.starts_with('\u{feff}') { 3 } else { 0 };
-        let mut p = Self {
+        Ok(Self {
             src,
             b,
             pos,
-            line: 1,
+            line,
             line_start: pos,
             eol: pos,
             depth: 0,
             // About one entry per 30 bytes in real lockfiles; untouched capacity costs no memory.
             owned: Vec::new(),
-            entries: Vec::with_capacity(src.len() / 24 + 8),
+            entries: Vec::with_capacity(src.len().saturating_sub(pos) / 24 + 8),
             items: Vec::new(),
             entry_stack: Vec::new(),
             item_stack: Vec::new(),
             skipped_comment: false,
             memo: None,
-        };
-        p.eol = p.compute_line_end(pos);
-        Ok(p)
+        })
     }
 
     // ----- building the tree -----
