@@ -124,8 +124,16 @@ fn parse_in_two(input: &str, path: &str) -> Option<Lockfile> {
         return None;
     }
     let line = u32::try_from(memchr::memchr_iter(b'\n', &b[..at]).count() + 1).ok()?;
+    let mut tail_tree = None;
+    let tail_slot = &mut tail_tree;
     std::thread::scope(|s| {
-        let tail = s.spawn(|| yaml::parse_from(input, at, line));
+        // The other thread parses `snapshots:` and reads its graph nodes.
+        let tail = s.spawn(move || {
+            let tree: &yaml::Tree<'_> = tail_slot.insert(yaml::parse_from(input, at, line).ok()?);
+            let root = one_map(tree)?;
+            let snapshots = read_snapshots(root.get("snapshots")?).ok()?;
+            Some((root, snapshots))
+        });
         let head = yaml::parse(&input[..at]).ok();
         // Step 1 here while the other thread parses `snapshots:`.
         let mut warnings = Vec::new();
@@ -137,9 +145,8 @@ fn parse_in_two(input: &str, path: &str) -> Option<Lockfile> {
             let read = read_packages(Root::whole(root), style, path, &mut warnings).ok()?;
             Some((version, style, read))
         });
-        let tail = tail.join().ok()?.ok()?;
+        let (tail_root, snapshots) = tail.join().ok()??;
         let (version, style, read) = style_and_read?;
-        let tail_root = one_map(&tail)?;
         let head_root = head_root?;
         // The two halves are one mapping: no key may be in both.
         let head_keys = head_root.entries()?;
@@ -154,7 +161,7 @@ fn parse_in_two(input: &str, path: &str) -> Option<Lockfile> {
             head: head_root,
             tail: Some(tail_root),
         };
-        let result = read_graph(root, read, style, path, warnings).ok()?;
+        let result = read_graph(root, read, Some(snapshots), style, path, warnings).ok()?;
         Some(merge(vec![result], format!("pnpm-v{version}")))
     })
 }
@@ -651,7 +658,7 @@ fn read_document<'t>(
 ) -> Result<DocResult<'t>, ParseError> {
     let mut warnings = Vec::new();
     let packages = read_packages(Root::whole(root), style, path, &mut warnings)?;
-    read_graph(Root::whole(root), packages, style, path, warnings)
+    read_graph(Root::whole(root), packages, None, style, path, warnings)
 }
 
 /// What the `packages:` entries gave: one row per package.
@@ -715,10 +722,46 @@ fn read_packages<'t, 'a>(
     })
 }
 
-/// Steps 2 to 5: the dependency graph, the importers, scopes and edges.
+/// The v9 `snapshots:`, read before the packages are known: one graph node per snapshot
+/// (its package still to be looked up), their dependencies and the index of their keys.
+struct SnapshotsRead<'t> {
+    /// Per node: the package name and version (peers cut off) to look up, the line and key.
+    lookups: Vec<(&'t str, &'t str, u32, &'t str)>,
+    nodes: Vec<GraphNode>,
+    all_deps: Vec<(&'t str, &'t str, u32)>,
+    node_index: KeyIndex<'t>,
+}
+
+fn read_snapshots<'t>(snap: NodeRef<'t, '_>) -> Result<SnapshotsRead<'t>, ParseError> {
+    let entries = map_of(snap, "snapshots", "the lockfile")?;
+    let mut read = SnapshotsRead {
+        lookups: Vec::with_capacity(entries.len()),
+        nodes: Vec::with_capacity(entries.len()),
+        all_deps: Vec::new(),
+        node_index: KeyIndex::with_capacity(entries.len()),
+    };
+    for e in entries.iter() {
+        let (name, rest) = split_key(e.key, Style::V9);
+        read.lookups
+            .push((name, &rest[..suffix_start(rest)], e.line, e.key));
+        read.node_index.insert((name, rest), read.nodes.len());
+        let deps = read_deps(e.value, e.key, &mut read.all_deps)?;
+        let optional = e.value.get("optional").is_some_and(NodeRef::is_true);
+        read.nodes.push(GraphNode {
+            pkg: None,
+            deps,
+            optional,
+        });
+    }
+    Ok(read)
+}
+
+/// Steps 2 to 5: the dependency graph, the importers, scopes and edges. `snapshots` is the
+/// v9 `snapshots:` when already read (see [`parse_in_two`]).
 fn read_graph<'t>(
     root: Root<'t, '_>,
     read: PackagesRead<'t, '_>,
+    snapshots: Option<SnapshotsRead<'t>>,
     style: Style,
     path: &str,
     mut warnings: Vec<String>,
@@ -735,34 +778,25 @@ fn read_graph<'t>(
     }
 
     // 2. The graph: snapshots (v9) or the package entries themselves.
-    let mut nodes: Vec<GraphNode> = Vec::new();
-    let mut all_deps: Vec<(&'t str, &'t str, u32)> = Vec::new();
-    let mut node_index = KeyIndex::default();
-    match root.get("snapshots") {
-        Some(snap) if style == Style::V9 => {
-            let entries = map_of(snap, "snapshots", "the lockfile")?;
-            nodes.reserve(entries.len());
-            node_index.map.reserve(entries.len());
-            for e in entries.iter() {
-                let (name, rest) = split_key(e.key, style);
-                let pkg = pkg_index.get(name, &rest[..suffix_start(rest)]);
-                if pkg.is_none() {
+    let snapshots = match (snapshots, root.get("snapshots")) {
+        (Some(read), _) => Some(read),
+        (None, Some(snap)) if style == Style::V9 => Some(read_snapshots(snap)?),
+        (None, _) => None,
+    };
+    let (mut nodes, mut all_deps, mut node_index) = (Vec::new(), Vec::new(), KeyIndex::default());
+    match snapshots {
+        Some(read) => {
+            (nodes, all_deps, node_index) = (read.nodes, read.all_deps, read.node_index);
+            for (node, (name, base, line, key)) in nodes.iter_mut().zip(read.lookups) {
+                node.pkg = pkg_index.get(name, base);
+                if node.pkg.is_none() {
                     warnings.push(format!(
-                        "{path}:{}: snapshot `{}` has no entry in `packages`",
-                        e.line, e.key
+                        "{path}:{line}: snapshot `{key}` has no entry in `packages`"
                     ));
                 }
-                node_index.insert((name, rest), nodes.len());
-                let deps = read_deps(e.value, e.key, &mut all_deps)?;
-                let optional = e.value.get("optional").is_some_and(NodeRef::is_true);
-                nodes.push(GraphNode {
-                    pkg,
-                    deps,
-                    optional,
-                });
             }
         }
-        _ => {
+        None => {
             nodes.reserve(packages.len());
             node_index.map.reserve(packages.len());
             for (i, key) in keys.iter().enumerate() {
