@@ -1,9 +1,12 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::ser::Formatter;
 
 use crate::Reporter;
+
+mod pretty;
+
+use pretty::newline_indent;
 
 /// Pretty-printed JSON, the public contract, ending with a newline.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,8 +21,7 @@ impl<R: Serialize> Reporter<R> for Json {
             buf: Vec::with_capacity(CHUNK),
             out: w,
         };
-        let mut ser = serde_json::Serializer::with_formatter(&mut chunked, Pretty::default());
-        report.serialize(&mut ser)?;
+        pretty::write(&mut chunked, report, 0)?;
         chunked.buf.push(b'\n');
         chunked.flush()
     }
@@ -41,12 +43,11 @@ impl Json {
             sources: &'a [chainward_types::Source],
         }
         let mut head = Vec::with_capacity(CHUNK);
-        let mut ser = serde_json::Serializer::with_formatter(&mut head, Pretty::default());
-        Head {
+        let head_fields = Head {
             schema_version: report.schema_version,
             sources: report.sources,
-        }
-        .serialize(&mut ser)?;
+        };
+        pretty::write(&mut head, &head_fields, 0)?;
         // `{ ...head... \n}`: reopen the object to add the packages.
         head.truncate(head.len().saturating_sub(2));
         if report.packages.is_empty() {
@@ -68,14 +69,7 @@ impl Json {
                             out.push(b',');
                         }
                         newline_indent(&mut out, 2)?;
-                        let mut ser = serde_json::Serializer::with_formatter(
-                            &mut out,
-                            Pretty {
-                                level: 2,
-                                has_value: false,
-                            },
-                        );
-                        p.serialize(&mut ser)?;
+                        pretty::write(&mut out, p, 2)?;
                     }
                     Ok(out)
                 })
@@ -121,90 +115,6 @@ impl Write for Chunked<'_> {
         self.out.write_all(&self.buf)?;
         self.buf.clear();
         self.out.flush()
-    }
-}
-
-/// The same output as `serde_json`'s `PrettyFormatter` (two-space indent), but each newline
-/// and its indentation is one write instead of one per level: a large inventory has a
-/// hundred thousand lines, several levels deep.
-#[derive(Debug, Default)]
-struct Pretty {
-    level: usize,
-    has_value: bool,
-}
-
-/// A newline followed by enough spaces for any nesting we produce; deeper levels fall back
-/// to writing in pieces.
-const NEWLINE_INDENT: &[u8] = b"\n                                                                ";
-
-fn newline_indent<W: ?Sized + Write>(w: &mut W, level: usize) -> io::Result<()> {
-    let n = level * 2 + 1;
-    if n <= NEWLINE_INDENT.len() {
-        w.write_all(&NEWLINE_INDENT[..n])
-    } else {
-        w.write_all(b"\n")?;
-        for _ in 0..level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            newline_indent(w, self.level)?;
-        }
-        w.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        newline_indent(w, self.level)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            newline_indent(w, self.level)?;
-        }
-        w.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        newline_indent(w, self.level)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
     }
 }
 

@@ -18,9 +18,7 @@ pub(crate) fn run(
         InventoryFormat::Table,
         "inventory",
     )?;
-    let t0 = std::time::Instant::now();
     let inventory = collect_inventory(&args.input)?;
-    let t1 = t0.elapsed();
     let report = InventoryReport::new(&inventory);
     printer
         .result(|w| match format {
@@ -31,9 +29,6 @@ pub(crate) fn run(
             .render(&report, w),
         })
         .context("writing the inventory")?;
-    if std::env::var_os("CW_TIMING").is_some() {
-        eprintln!("collect {t1:?} total {:?}", t0.elapsed());
-    }
     printer.info(&format!(
         "{} packages from {} sources",
         inventory.packages.len(),
