@@ -56,10 +56,10 @@ impl Json {
         }
         head.extend_from_slice(b",\n  \"packages\": [");
         w.write_all(&head)?;
-        const BATCH: usize = 2048;
+        const BATCH: usize = 512;
         const PIECE: usize = 128;
-        for (b, batch) in report.packages.chunks(BATCH).enumerate() {
-            let pieces: Vec<io::Result<Vec<u8>>> = batch
+        let serialize = |b: usize, batch: &[chainward_types::Package]| {
+            batch
                 .par_chunks(PIECE)
                 .enumerate()
                 .map(|(c, piece)| {
@@ -73,10 +73,28 @@ impl Json {
                     }
                     Ok(out)
                 })
-                .collect();
-            for piece in pieces {
-                w.write_all(&piece?)?;
+                .collect::<Vec<io::Result<Vec<u8>>>>()
+        };
+        // Each batch is serialised on the pool while the one before is written here: into a
+        // pipe, writing is mostly waiting for the reader.
+        let mut batches = report.packages.chunks(BATCH).enumerate();
+        let mut pending: Vec<io::Result<Vec<u8>>> = Vec::new();
+        loop {
+            let next = batches.next();
+            let mut serialized = Vec::new();
+            let mut written = Ok(());
+            let (serialize, serialized_slot) = (&serialize, &mut serialized);
+            rayon::in_place_scope(|s| {
+                if let Some((b, batch)) = next {
+                    s.spawn(move |_| *serialized_slot = serialize(b, batch));
+                }
+                written = pending.drain(..).try_for_each(|piece| w.write_all(&piece?));
+            });
+            written?;
+            if next.is_none() {
+                break;
             }
+            pending = serialized;
         }
         w.write_all(b"\n  ]\n}\n")
     }
