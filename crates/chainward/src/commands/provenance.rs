@@ -2,7 +2,7 @@
 //! the identity that built every npm package; `provenance pin PURL`. Also the provenance part
 //! of `scan` (from the registry cache only).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -371,12 +371,11 @@ pub(crate) fn check(
         });
     }
     // 1. Packuments.
-    let names: Vec<String> = targets
-        .iter()
-        .map(|t| t.name.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut versions_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in &targets {
+        *versions_of.entry(t.name.as_str()).or_default() += 1;
+    }
+    let names: Vec<String> = versions_of.keys().map(|&n| n.to_owned()).collect();
     let progress = bar(printer, names.len(), "packuments");
     let fetched = checker.registry.packuments(&names, &|| progress.inc(1));
     progress.finish_and_clear();
@@ -391,7 +390,7 @@ pub(crate) fn check(
                 message: format!("{} does not have this package", checker.registry.url()),
             }),
             Err(chainward_provenance::registry::RegistryError::NotCached { .. }) => {
-                not_cached += targets.iter().filter(|t| &t.name == name).count();
+                not_cached += versions_of.get(name.as_str()).copied().unwrap_or(0);
             }
             Err(e) => info.unchecked.push(Unchecked {
                 path: name.clone(),
