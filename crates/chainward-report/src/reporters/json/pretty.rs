@@ -139,6 +139,20 @@ fn write_str<W: ?Sized + Write>(w: &mut W, s: &str) -> io::Result<()> {
     w.write_all(b"\"")
 }
 
+/// `serialize_i8` to `serialize_u128`, each writing through `self.int`.
+macro_rules! integers {
+    () => {
+        integers!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+            serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+            serialize_u64: u64, serialize_u128: u128);
+    };
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result {
+            self.int(v)
+        }
+    )*};
+}
+
 struct Serializer<'w, W> {
     w: &'w mut W,
     /// The nesting of the value being written.
@@ -247,36 +261,7 @@ impl<'s, 'w, W: Write> ser::Serializer for &'s mut Serializer<'w, W> {
         self.w.write_all(if v { b"true" } else { b"false" })?;
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.int(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        self.int(v)
-    }
+    integers!();
     fn serialize_f32(self, v: f32) -> Result {
         serde_json::to_writer(&mut *self.w, &v).map_err(|e| Error(e.into()))
     }
@@ -476,36 +461,7 @@ impl<W: Write> ser::Serializer for MapKey<'_, W> {
     fn serialize_bool(self, v: bool) -> Result {
         self.quoted(if v { b"true" } else { b"false" })
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.int(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        self.int(v)
-    }
+    integers!();
     fn serialize_f32(self, _v: f32) -> Result {
         Err(key_must_be_a_string())
     }
