@@ -706,21 +706,21 @@ impl<F: Fetcher> TufClient<F> {
     // -----------------------------------------------------------------------------------------
     // 3. Snapshot
 
-    fn update_snapshot(&mut self, now: Timestamp) -> Result<(), TufError> {
-        let Some(timestamp) = &self.timestamp else {
-            return Err(TufError::NotRefreshed);
-        };
-        let meta = timestamp
-            .body
-            .snapshot_meta("the trusted timestamp")?
-            .clone();
+    /// Fetches the metadata file `{name}.json` of `role` that `meta` (from the timestamp or
+    /// the snapshot) lists, within the length it gives, and checks its length and hashes.
+    /// Returns the bytes and the URL.
+    fn fetch_listed(
+        &self,
+        role: &str,
+        name: &str,
+        meta: &MetaFile,
+    ) -> Result<(Vec<u8>, String), TufError> {
         let url = if self.root.body.consistent_snapshot {
-            format!("{}/{}.snapshot.json", self.base, meta.version)
+            format!("{}/{}.{name}.json", self.base, meta.version)
         } else {
-            format!("{}/snapshot.json", self.base)
+            format!("{}/{name}.json", self.base)
         };
-        let what = format!("snapshot metadata version {}", meta.version);
-        // 3.1 Fetch it, within the length the timestamp gives, and check its hashes.
+        let what = format!("{role} metadata version {}", meta.version);
         let limit = meta
             .length
             .unwrap_or(MAX_METADATA_BYTES)
@@ -733,6 +733,19 @@ impl<F: Fetcher> TufClient<F> {
                 url: url.clone(),
             })?;
         check_length_and_hashes(&bytes, meta.length, &meta.hashes, &what, &url)?;
+        Ok((bytes, url))
+    }
+
+    fn update_snapshot(&mut self, now: Timestamp) -> Result<(), TufError> {
+        let Some(timestamp) = &self.timestamp else {
+            return Err(TufError::NotRefreshed);
+        };
+        let meta = timestamp
+            .body
+            .snapshot_meta("the trusted timestamp")?
+            .clone();
+        // 3.1 Fetch it, within the length the timestamp gives, and check its hashes.
+        let (bytes, url) = self.fetch_listed("snapshot", "snapshot", &meta)?;
         let origin = format!("snapshot metadata from {url}");
         let (envelope, new) = parse_metadata::<SnapshotBody>(&bytes, "snapshot", &origin)?;
         // 3.2 Signed by a threshold of the root's snapshot keys.
@@ -821,25 +834,8 @@ impl<F: Fetcher> TufClient<F> {
                 message: format!("it does not list {file_name}"),
             })?;
         let escaped = utf8_percent_encode(role, SEGMENT).to_string();
-        let url = if self.root.body.consistent_snapshot {
-            format!("{}/{}.{escaped}.json", self.base, meta.version)
-        } else {
-            format!("{}/{escaped}.json", self.base)
-        };
-        let what = format!("{role} metadata version {}", meta.version);
         // 4.1 Fetch it, within the length the snapshot gives, and check its hashes.
-        let limit = meta
-            .length
-            .unwrap_or(MAX_METADATA_BYTES)
-            .min(MAX_METADATA_BYTES);
-        let bytes = self
-            .fetcher
-            .fetch(&url, limit)?
-            .ok_or_else(|| TufError::Missing {
-                what: what.clone(),
-                url: url.clone(),
-            })?;
-        check_length_and_hashes(&bytes, meta.length, &meta.hashes, &what, &url)?;
+        let (bytes, url) = self.fetch_listed(role, &escaped, meta)?;
         let origin = format!("{role} metadata from {url}");
         let (envelope, new) = parse_metadata::<TargetsBody>(&bytes, "targets", &origin)?;
         new.body.check_delegations(&origin)?;
