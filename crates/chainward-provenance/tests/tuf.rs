@@ -388,6 +388,14 @@ impl Repo {
     }
 
     /// The `signed` part of root `version` for the current keys.
+    /// Makes root version 1, signed by the first root key, the only root again (after a
+    /// change to what it says).
+    fn resign_first_root(&mut self) {
+        self.roots.clear();
+        let signed = self.root_signed(1);
+        self.roots.push(sign(&signed, &[&self.root_keys[0]]));
+    }
+
     fn root_signed(&self, version: u64) -> Value {
         let mut keys = serde_json::Map::new();
         for k in self
@@ -594,6 +602,12 @@ fn setup(repo: &Repo) -> (Server, tempfile::TempDir, TufClient) {
     (server, dir, client)
 }
 
+/// Why a client starting from `repo`'s first root refuses to refresh.
+fn refresh_error(repo: &Repo) -> TufError {
+    let (_server, _dir, mut client) = setup(repo);
+    client.refresh(time(NOW)).unwrap_err()
+}
+
 fn assert_role(error: &TufError, expected: &str) {
     let role = match error {
         TufError::Threshold { role, .. }
@@ -663,9 +677,7 @@ fn fetches_targets_and_delegated_targets_under_consistent_snapshots() {
 fn fetches_targets_without_consistent_snapshots() {
     let mut repo = Repo::new();
     repo.consistent = false;
-    repo.roots.clear();
-    let signed = repo.root_signed(1);
-    repo.roots.push(sign(&signed, &[&repo.root_keys[0]]));
+    repo.resign_first_root();
     let (server, _dir, mut client) = setup(&repo);
     client.refresh(time(NOW)).unwrap();
     assert_eq!(
@@ -768,8 +780,7 @@ fn refuses_a_root_rotation_not_signed_by_its_own_keys() {
     let old = std::mem::replace(&mut repo.root_keys, vec![key()]);
     let signed = repo.root_signed(2);
     repo.roots.push(sign(&signed, &[&old[0]]));
-    let (_server, _dir, mut client) = setup(&repo);
-    let error = client.refresh(time(NOW)).unwrap_err();
+    let error = refresh_error(&repo);
     assert!(
         matches!(&error, TufError::Threshold { version: 2, signers, .. } if signers == "its own root keys"),
         "{error}"
@@ -781,8 +792,7 @@ fn refuses_a_root_with_the_wrong_version() {
     let mut repo = Repo::new();
     let signed = repo.root_signed(3);
     repo.roots.push(sign(&signed, &[&repo.root_keys[0]]));
-    let (_server, _dir, mut client) = setup(&repo);
-    let error = client.refresh(time(NOW)).unwrap_err();
+    let error = refresh_error(&repo);
     assert!(
         matches!(
             &error,
@@ -801,11 +811,8 @@ fn refuses_a_root_with_the_wrong_version() {
 fn refuses_an_expired_root() {
     let mut repo = Repo::new();
     repo.root_expires = "2025-06-01T00:00:00Z".to_owned();
-    repo.roots.clear();
-    let signed = repo.root_signed(1);
-    repo.roots.push(sign(&signed, &[&repo.root_keys[0]]));
-    let (_server, _dir, mut client) = setup(&repo);
-    let error = client.refresh(time(NOW)).unwrap_err();
+    repo.resign_first_root();
+    let error = refresh_error(&repo);
     assert!(
         matches!(&error, TufError::Expired { version: 1, .. }),
         "{error}"
@@ -818,12 +825,9 @@ fn refuses_targets_below_the_threshold() {
     let mut repo = Repo::new();
     repo.targets_keys.push(key());
     repo.targets_threshold = 2;
-    repo.roots.clear();
-    let signed = repo.root_signed(1);
-    repo.roots.push(sign(&signed, &[&repo.root_keys[0]]));
+    repo.resign_first_root();
     repo.targets_signatures = Some(vec![(repo.targets_keys[0].id.clone(), 0)]);
-    let (_server, _dir, mut client) = setup(&repo);
-    let error = client.refresh(time(NOW)).unwrap_err();
+    let error = refresh_error(&repo);
     assert!(
         matches!(
             &error,
@@ -845,9 +849,7 @@ fn counts_duplicate_signatures_by_one_key_once() {
     repo.targets_threshold = 2;
     // The first targets key also under a second key id.
     repo.targets_aliases = vec![("alias-of-key-0".to_owned(), 0)];
-    repo.roots.clear();
-    let signed = repo.root_signed(1);
-    repo.roots.push(sign(&signed, &[&repo.root_keys[0]]));
+    repo.resign_first_root();
     let id = repo.targets_keys[0].id.clone();
 
     // The same key id twice.
