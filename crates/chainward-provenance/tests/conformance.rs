@@ -166,6 +166,18 @@ fn every_npm_bundle_case_verifies_with_its_signer() {
     }
 }
 
+/// The `dist.signatures` array of a recorded packument or case.
+fn signatures_of(list: &Value) -> Vec<Signature<'_>> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| Signature {
+            keyid: s["keyid"].as_str().unwrap(),
+            sig: s["sig"].as_str().unwrap(),
+        })
+        .collect()
+}
+
 #[test]
 fn every_npm_registry_signature_case() {
     let dir = fixtures().join("conformance/npm-provenance");
@@ -178,15 +190,7 @@ fn every_npm_registry_signature_case() {
             Some(file) => RegistryKeys::from_json(&fs_err::read(dir.join(file)).unwrap()).unwrap(),
             None => RegistryKeys::empty(),
         };
-        let signatures: Vec<Signature<'_>> = case["signatures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| Signature {
-                keyid: s["keyid"].as_str().unwrap(),
-                sig: s["sig"].as_str().unwrap(),
-            })
-            .collect();
+        let signatures = signatures_of(&case["signatures"]);
         let published = case["published_time"]
             .as_str()
             .map(|t| Timestamp::parse_rfc3339(t).unwrap());
@@ -426,15 +430,7 @@ fn recorded_registry_signatures_verify_with_the_embedded_keys() {
     let mut checked = 0;
     for entry in fs_err::read_dir(&dir).unwrap() {
         let record = read_json(&entry.unwrap().path());
-        let signatures: Vec<Signature<'_>> = record["signatures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| Signature {
-                keyid: s["keyid"].as_str().unwrap(),
-                sig: s["sig"].as_str().unwrap(),
-            })
-            .collect();
+        let signatures = signatures_of(&record["signatures"]);
         let published = record["published"]
             .as_str()
             .and_then(Timestamp::parse_rfc3339);
