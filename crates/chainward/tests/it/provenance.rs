@@ -94,12 +94,7 @@ fn verify_bundle_checks_identity_regex_and_reports_the_signer() {
             .unwrap()
     };
     let ok = run(r"@dehamer\.com$");
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_exit(&ok, 0);
     assert!(String::from_utf8_lossy(&ok.stdout).contains("signed by brian@dehamer.com"));
     let bad = run(r"^someone@example\.com$");
     assert_eq!(bad.status.code(), Some(1));
@@ -491,12 +486,7 @@ fn identity_is_pinned_changes_are_flagged_and_repinning_accepts_them() {
         .arg(fixtures().join("npm-registry/trusted_root.json"))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 1);
     assert_eq!(registry.hits.load(Ordering::SeqCst), before);
     // Re-pinned to 1.0.5: no finding for it, and now 1.0.3 differs.
     chainward()
@@ -646,12 +636,7 @@ fn scan_reports_provenance_findings_from_the_registry_cache() {
     // Nothing cached yet: scan never asks the registry, and says what it did not check.
     let before = registry.hits.load(Ordering::SeqCst);
     let out = scan(home.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no cached registry data"));
     assert_eq!(registry.hits.load(Ordering::SeqCst), before);
     // `provenance` fills the cache; `scan` then reports the downgrade, still offline.
@@ -663,12 +648,7 @@ fn scan_reports_provenance_findings_from_the_registry_cache() {
     assert_eq!(code, Some(1), "{stderr}");
     let before = registry.hits.load(Ordering::SeqCst);
     let out = scan(home.path());
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 1);
     assert_eq!(registry.hits.load(Ordering::SeqCst), before);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -735,4 +715,14 @@ fn update_trust_follows_real_root_rotations_and_refuses_expired_metadata() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("needs the network"));
+}
+
+/// Asserts how a run exited, showing its stderr when it is not as expected.
+fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
