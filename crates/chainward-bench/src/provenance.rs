@@ -158,7 +158,7 @@ fn keys_json(fixtures: &Path, bench: &KeyPair) -> anyhow::Result<Vec<u8>> {
     let spki = bench
         .public_key_der()
         .map_err(|e| anyhow::anyhow!("the benchmark key's SPKI: {e}"))?;
-    let mut keys = vec![json!({
+    let keys = vec![json!({
         "keyid": BENCH_KEYID,
         "keytype": "ecdsa-sha2-nistp256",
         "scheme": "ecdsa-sha2-nistp256",
@@ -168,19 +168,7 @@ fn keys_json(fixtures: &Path, bench: &KeyPair) -> anyhow::Result<Vec<u8>> {
     let path = fixtures.join("keys.json");
     let tuf: Value = serde_json::from_str(&fs_err::read_to_string(&path)?)
         .with_context(|| format!("{}: not JSON", path.display()))?;
-    for k in tuf["keys"].as_array().into_iter().flatten() {
-        if keys.iter().any(|e| e["keyid"] == k["keyId"]) {
-            continue;
-        }
-        keys.push(json!({
-            "keyid": k["keyId"],
-            "keytype": "ecdsa-sha2-nistp256",
-            "scheme": "ecdsa-sha2-nistp256",
-            "key": k["publicKey"]["rawBytes"],
-            "expires": k["publicKey"]["validFor"]["end"],
-        }));
-    }
-    Ok(serde_json::to_vec(&json!({ "keys": keys }))?)
+    Ok(chainward_test_utils::npm_v1_keys(keys, &tuf))
 }
 
 /// `@scope/name` as npm writes it in a URL path: `@scope%2fname`.

@@ -1,4 +1,5 @@
-//! Test helpers shared by the parser crates (never a dependency of shipped code).
+//! Test helpers shared by the parser crates, the CLI tests and the benchmarks (never a
+//! dependency of shipped code).
 //!
 //! The lockfile conformance suites (copied from `shared/conformance/lockfile-*` into each
 //! crate's `tests/fixtures/conformance/`) are loaded with [`load_suite`]; a parser's result
@@ -135,4 +136,24 @@ pub fn check_case(
     Err(format!(
         "packages differ\n  missing (expected, not found): {missing:#?}\n  extra (found, not expected): {extra:#?}"
     ))
+}
+
+/// The body of an npm registry's `/-/npm/v1/keys` answer: `first` (keys of one's own), then
+/// every key of a Sigstore TUF `keys.json` (`{"keys": [{"keyId", "publicKey": {"rawBytes",
+/// "validFor"}}]}`) whose key id is not there yet, as npm's v1 format writes them.
+pub fn npm_v1_keys(first: Vec<serde_json::Value>, tuf: &serde_json::Value) -> Vec<u8> {
+    let mut keys = first;
+    for k in tuf["keys"].as_array().into_iter().flatten() {
+        if keys.iter().any(|e| e["keyid"] == k["keyId"]) {
+            continue;
+        }
+        keys.push(serde_json::json!({
+            "keyid": k["keyId"],
+            "keytype": "ecdsa-sha2-nistp256",
+            "scheme": "ecdsa-sha2-nistp256",
+            "key": k["publicKey"]["rawBytes"],
+            "expires": k["publicKey"]["validFor"]["end"],
+        }));
+    }
+    serde_json::to_vec(&serde_json::json!({ "keys": keys })).unwrap()
 }

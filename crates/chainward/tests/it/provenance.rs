@@ -180,20 +180,7 @@ impl Registry {
 /// The npm registry's keys in the `/-/npm/v1/keys` format, from the recorded TUF keys.
 fn v1_keys() -> Vec<u8> {
     let tuf = read_json(&fixtures().join("npm-registry/keys.json"));
-    let mut keys: Vec<Value> = Vec::new();
-    for k in tuf["keys"].as_array().unwrap() {
-        if keys.iter().any(|e| e["keyid"] == k["keyId"]) {
-            continue;
-        }
-        keys.push(json!({
-            "keyid": k["keyId"],
-            "keytype": "ecdsa-sha2-nistp256",
-            "scheme": "ecdsa-sha2-nistp256",
-            "key": k["publicKey"]["rawBytes"],
-            "expires": k["publicKey"]["validFor"]["end"],
-        }));
-    }
-    serde_json::to_vec(&json!({ "keys": keys })).unwrap()
+    chainward_test_utils::npm_v1_keys(Vec::new(), &tuf)
 }
 
 /// A packument from the recorded `signatures/NAME@VERSION.json` records (real
