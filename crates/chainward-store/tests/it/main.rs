@@ -143,17 +143,19 @@ impl TestDb {
         c
     }
 
+    /// A connection to the SQLite file, bypassing the store (SQLite backend only).
+    fn sqlite_conn(&self) -> rusqlite::Connection {
+        let StoreUrl::Sqlite(path) = &self.url else {
+            unreachable!("not a SQLite store")
+        };
+        rusqlite::Connection::open(path).unwrap()
+    }
+
     /// Runs one SQL statement directly on the database, bypassing the store.
     pub fn execute(&self, sql: &str) {
         match self.backend {
             Backend::Sqlite => {
-                let StoreUrl::Sqlite(path) = &self.url else {
-                    unreachable!()
-                };
-                rusqlite::Connection::open(path)
-                    .unwrap()
-                    .execute_batch(sql)
-                    .unwrap();
+                self.sqlite_conn().execute_batch(sql).unwrap();
             }
             Backend::Postgres => self.admin().batch_execute(sql).unwrap(),
         }
@@ -163,15 +165,10 @@ impl TestDb {
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match self.backend {
-            Backend::Sqlite => {
-                let StoreUrl::Sqlite(path) = &self.url else {
-                    unreachable!()
-                };
-                rusqlite::Connection::open(path)
-                    .unwrap()
-                    .query_row(&sql, [], |r| r.get(0))
-                    .unwrap()
-            }
+            Backend::Sqlite => self
+                .sqlite_conn()
+                .query_row(&sql, [], |r| r.get(0))
+                .unwrap(),
             Backend::Postgres => self.admin().query_one(&sql, &[]).unwrap().get(0),
         }
     }
@@ -213,15 +210,10 @@ impl TestDb {
     /// The stored schema version, read directly (no migration).
     pub fn stored_schema_version(&self) -> u32 {
         match self.backend {
-            Backend::Sqlite => {
-                let StoreUrl::Sqlite(path) = &self.url else {
-                    unreachable!()
-                };
-                rusqlite::Connection::open(path)
-                    .unwrap()
-                    .pragma_query_value(None, "user_version", |r| r.get(0))
-                    .unwrap()
-            }
+            Backend::Sqlite => self
+                .sqlite_conn()
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap(),
             Backend::Postgres => {
                 let v: String = self
                     .admin()
@@ -238,10 +230,7 @@ impl TestDb {
     pub fn schema(&self) -> Vec<String> {
         match self.backend {
             Backend::Sqlite => {
-                let StoreUrl::Sqlite(path) = &self.url else {
-                    unreachable!()
-                };
-                let conn = rusqlite::Connection::open(path).unwrap();
+                let conn = self.sqlite_conn();
                 let mut s = conn
                     .prepare(
                         "SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || \
